@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "bulwark",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bulwark", targets: ["bulwark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    ],
+    targets: [
+        // Domain: identifiers, versions, URL normalisation, problems, multipart framing. No I/O, no dependencies.
+        .target(name: "BulwarkCore", swiftSettings: swiftSettings),
+        // Source-archive inspection (zip structure, limits, manifests).
+        .target(
+            name: "BulwarkArchive",
+            dependencies: ["BulwarkCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        // Tokens, passwords, signatures. Time and randomness are passed in.
+        .target(
+            name: "BulwarkAuth",
+            dependencies: [
+                "BulwarkCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Store protocols, in-memory and SQLite implementations, blob store on the file system.
+        .target(
+            name: "BulwarkStorage",
+            dependencies: ["BulwarkCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Hummingbird application: Swift registry protocol (SE-0292/0321/0391).
+        .target(
+            name: "BulwarkServer",
+            dependencies: [
+                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bulwark",
+            dependencies: [
+                "BulwarkServer", "BulwarkStorage", "BulwarkAuth", "BulwarkCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "BulwarkArchive"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkStorageTests", dependencies: ["BulwarkStorage", "BulwarkAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkServerTests",
+            dependencies: [
+                "BulwarkServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+    ]
+)

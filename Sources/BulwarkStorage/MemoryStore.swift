@@ -1,0 +1,68 @@
+import BulwarkCore
+import Foundation
+
+/// All stores in memory: for tests and as the reference behaviour of the conformance suite.
+public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
+    private var packageCase: [String: PackageIdentifier] = [:]
+    private var releasesByPackage: [String: [String: Release]] = [:]
+    private var accounts: [String: Account] = [:]
+    private var tokensByHash: [String: TokenRecord] = [:]
+
+    public init() {}
+
+    public func package(_ id: PackageIdentifier) -> PackageIdentifier? { packageCase[id.canonicalKey] }
+
+    public func releases(of id: PackageIdentifier) -> [ReleaseSummary] {
+        (releasesByPackage[id.canonicalKey] ?? [:]).values.map { ReleaseSummary(version: $0.version, publishedAt: $0.publishedAt) }
+    }
+
+    public func release(_ id: PackageIdentifier, version: SemanticVersion) -> Release? {
+        releasesByPackage[id.canonicalKey]?[version.precedenceKey]
+    }
+
+    public func insert(_ release: Release) throws {
+        let key = release.package.canonicalKey
+        guard releasesByPackage[key]?[release.version.precedenceKey] == nil else {
+            throw BulwarkError.conflict("a release with version \(release.version) of \(release.package) already exists")
+        }
+        var r = release
+        let canonical = packageCase[key] ?? release.package
+        packageCase[key] = canonical
+        r.package = canonical
+        releasesByPackage[key, default: [:]][release.version.precedenceKey] = r
+    }
+
+    public func packages(forRepositoryURL normalized: String) -> [PackageIdentifier] {
+        var found: [PackageIdentifier] = []
+        for (key, releases) in releasesByPackage where releases.values.contains(where: { $0.repositoryURLs.contains(normalized) }) {
+            if let id = packageCase[key] { found.append(id) }
+        }
+        return found.sorted { $0.description < $1.description }
+    }
+
+    public func createAccount(_ account: Account) throws {
+        let key = account.name.lowercased()
+        guard accounts[key] == nil else { throw BulwarkError.conflict("the account name '\(account.name)' is taken") }
+        accounts[key] = account
+    }
+
+    public func account(named name: String) -> Account? { accounts[name.lowercased()] }
+
+    public func insertToken(_ token: TokenRecord) { tokensByHash[token.hash] = token }
+
+    public func token(hash: String) -> TokenRecord? { tokensByHash[hash] }
+
+    public func touchToken(id: String, at date: Date) {
+        if let h = tokensByHash.first(where: { $0.value.id == id })?.key { tokensByHash[h]?.lastUsedAt = date }
+    }
+
+    public func revokeToken(id: String, at date: Date) {
+        if let h = tokensByHash.first(where: { $0.value.id == id })?.key, tokensByHash[h]?.revokedAt == nil {
+            tokensByHash[h]?.revokedAt = date
+        }
+    }
+
+    public func tokens(ofAccount account: String) -> [TokenRecord] {
+        tokensByHash.values.filter { $0.account.lowercased() == account.lowercased() }.sorted { $0.createdAt > $1.createdAt }
+    }
+}

@@ -1,0 +1,138 @@
+import BulwarkCore
+import CSQLite
+import Foundation
+
+/// A value bound to or read from a SQLite statement.
+enum SQLiteValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    var int: Int64? { if case .integer(let v) = self { v } else { nil } }
+    var string: String? { if case .text(let v) = self { v } else { nil } }
+    var bytes: [UInt8]? {
+        switch self {
+        case .blob(let v): v
+        case .text(let v): Array(v.utf8)
+        default: nil
+        }
+    }
+    var date: Date? { int.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+
+    static func date(_ d: Date?) -> SQLiteValue { d.map { .integer(Int64($0.timeIntervalSince1970.rounded(.down))) } ?? .null }
+    static func optionalText(_ s: String?) -> SQLiteValue { s.map { .text($0) } ?? .null }
+    static func optionalBlob(_ b: [UInt8]?) -> SQLiteValue { b.map { .blob($0) } ?? .null }
+}
+
+/// One SQLite connection, used by one caller at a time (calls are serialised by a lock).
+///
+/// WAL mode lets the admin CLI write while a server reads; `synchronous=FULL` makes a committed
+/// publish survive power loss.
+final class SQLiteConnection: @unchecked Sendable {
+    private let db: OpaquePointer
+    private let lock = NSLock()
+
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(handle)
+            throw BulwarkError.internalError("can't open the database at '\(path)': \(message)")
+        }
+        db = handle
+        sqlite3_busy_timeout(db, 10_000)
+        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+    }
+
+    deinit { sqlite3_close_v2(db) }
+
+    /// Runs `body` holding the connection; nested use from inside `body` is not allowed.
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Runs `body` in an immediate transaction, committing if it returns and rolling back if it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try locked {
+            try exec("BEGIN IMMEDIATE")
+            do {
+                let result = try body()
+                try exec("COMMIT")
+                return result
+            } catch {
+                try? exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func exec(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(db, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw BulwarkError.internalError("database error: \(message)")
+        }
+    }
+
+    /// Runs a statement and returns every row.
+    @discardableResult
+    func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw BulwarkError.internalError("database error: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        defer { sqlite3_finalize(statement) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (i, argument) in arguments.enumerated() {
+            let index = Int32(i + 1)
+            switch argument {
+            case .null: sqlite3_bind_null(statement, index)
+            case .integer(let v): sqlite3_bind_int64(statement, index, v)
+            case .text(let v): sqlite3_bind_text(statement, index, v, -1, transient)
+            case .blob(let v):
+                v.withUnsafeBytes { buffer in
+                    _ = sqlite3_bind_blob(statement, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), transient)
+                }
+            }
+        }
+        var rows: [[SQLiteValue]] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            if rc == SQLITE_CONSTRAINT || sqlite3_extended_errcode(db) & 0xFF == SQLITE_CONSTRAINT {
+                throw SQLiteConstraintViolation()
+            }
+            guard rc == SQLITE_ROW else { throw BulwarkError.internalError("database error: \(String(cString: sqlite3_errmsg(db)))") }
+            var row: [SQLiteValue] = []
+            for column in 0..<sqlite3_column_count(statement) {
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
+                case SQLITE_TEXT: row.append(.text(String(cString: sqlite3_column_text(statement, column))))
+                case SQLITE_BLOB:
+                    let count = Int(sqlite3_column_bytes(statement, column))
+                    if count == 0 {
+                        row.append(.blob([]))
+                    } else {
+                        let pointer = sqlite3_column_blob(statement, column)!.assumingMemoryBound(to: UInt8.self)
+                        row.append(.blob(Array(UnsafeBufferPointer(start: pointer, count: count))))
+                    }
+                default: row.append(.null)
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// `PRAGMA integrity_check` result: "ok" when the database is sound.
+    func integrityCheck() throws -> String {
+        try locked { try query("PRAGMA integrity_check").first?.first?.string ?? "no answer" }
+    }
+}
+
+struct SQLiteConstraintViolation: Error {}

@@ -1,0 +1,65 @@
+import BulwarkCore
+import Foundation
+
+/// Releases and the package index. Implementations translate driver errors into ``BulwarkError``.
+public protocol ReleaseStore: Sendable {
+    /// The package as first published (its stored case), or nil if it has no release.
+    func package(_ id: PackageIdentifier) async throws -> PackageIdentifier?
+    /// Every release of a package, in no particular order.
+    func releases(of id: PackageIdentifier) async throws -> [ReleaseSummary]
+    /// One release, found by SemVer precedence (build metadata ignored, identifier case ignored).
+    func release(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release?
+    /// Stores a release atomically; throws a `.conflict` ``BulwarkError`` if the version exists.
+    func insert(_ release: Release) async throws
+    /// Packages whose metadata lists a repository URL with this normalised form.
+    func packages(forRepositoryURL normalized: String) async throws -> [PackageIdentifier]
+}
+
+/// Accounts.
+public protocol AccountStore: Sendable {
+    /// Creates an account; throws `.conflict` if the name (case-insensitive) is taken.
+    func createAccount(_ account: Account) async throws
+    /// The account with this name, compared case-insensitively.
+    func account(named name: String) async throws -> Account?
+}
+
+/// API tokens, stored by hash.
+public protocol TokenStore: Sendable {
+    func insertToken(_ token: TokenRecord) async throws
+    /// The token whose SHA-256 is `hash`, revoked or not.
+    func token(hash: String) async throws -> TokenRecord?
+    /// Records that a token was used.
+    func touchToken(id: String, at date: Date) async throws
+    func revokeToken(id: String, at date: Date) async throws
+    /// The tokens of an account, newest first.
+    func tokens(ofAccount account: String) async throws -> [TokenRecord]
+}
+
+/// Everything the server stores, behind protocols so a PostgreSQL implementation can follow.
+public struct Storage: Sendable {
+    public var releases: any ReleaseStore
+    public var accounts: any AccountStore
+    public var tokens: any TokenStore
+    public var blobs: any BlobStore
+
+    public init(releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, blobs: any BlobStore) {
+        self.releases = releases
+        self.accounts = accounts
+        self.tokens = tokens
+        self.blobs = blobs
+    }
+
+    /// The embedded default: SQLite and files under `dataDirectory`.
+    public static func embedded(dataDirectory: URL) throws -> Storage {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        let db = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulwark.sqlite3").path)
+        let blobs = try FileBlobStore(root: dataDirectory.appendingPathComponent("blobs"))
+        return Storage(releases: db, accounts: db, tokens: db, blobs: blobs)
+    }
+
+    /// Everything in memory (tests), with blobs in a temporary directory.
+    public static func inMemory(blobDirectory: URL) throws -> Storage {
+        let store = MemoryStore()
+        return Storage(releases: store, accounts: store, tokens: store, blobs: try FileBlobStore(root: blobDirectory))
+    }
+}

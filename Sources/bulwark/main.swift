@@ -1,0 +1,5 @@
+import ArgumentParser
+import BulwarkServer
+import Logging
+
+print("hi")
