@@ -1,0 +1,38 @@
+import BulwarkArchive
+import BulwarkAuth
+import Foundation
+
+/// Everything `bulwark serve` can be told. Every limit is here, with its default.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (tests); the bound address is reported through `onServerRunning`.
+    public var port: Int = 8080
+    /// The public URL of the registry (`https://registry.example`); derived from `Host` when nil.
+    public var baseURL: String?
+    /// PEM certificate chain and private key: with both, the server speaks only HTTPS.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+
+    /// The largest publish request body, in bytes.
+    public var maxUploadBytes: Int = 100 * 1024 * 1024
+    /// The largest `metadata` part, in bytes.
+    public var maxMetadataBytes: Int = 256 * 1024
+    /// The largest signature part, in bytes.
+    public var maxSignatureBytes: Int = 64 * 1024
+    public var archiveLimits = ArchiveLimits()
+
+    /// Roots that signing certificates must chain to (`cms-1.0.0`).
+    public var trustRoots: SignatureVerifier = .init(trustRoots: [])
+    /// Refuse unsigned releases.
+    public var requireSignedReleases = false
+
+    /// Releases per page of `GET /{scope}/{name}`.
+    public var releasesPerPage = 100
+    /// How long a verified token is trusted without asking the database again: a revoked token
+    /// stops working at most this long after revocation.
+    public var tokenCacheSeconds: Double = 10
+
+    public init() {}
+
+    public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+}

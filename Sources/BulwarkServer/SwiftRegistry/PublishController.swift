@@ -1,0 +1,152 @@
+import BulwarkArchive
+import BulwarkAuth
+import BulwarkCore
+import BulwarkStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOPosix
+
+/// `PUT /{scope}/{name}/{version}`: publishing (SE-0321, signing per SE-0391).
+///
+/// Order matters: credentials and cheap checks first (nothing read), then the body streamed to a
+/// temporary file, then every check on the archive, signatures and metadata, and only then the
+/// archive is moved into place durably and the release row committed. A crash at any point leaves
+/// either no release or a complete one.
+struct PublishController<Context: RequestContext>: Sendable {
+    let storage: Storage
+    let paths: RegistryPaths
+    let authenticator: TokenAuthenticator
+    let configuration: ServerConfiguration
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<Context>) {
+        router.put("/:scope/:name/:version", use: publish)
+    }
+
+    @Sendable func publish(_ request: Request, context: Context) async throws -> Response {
+        let id = try RegistryPaths.packageID(context)
+        let version = try SemanticVersion(try RegistryPaths.segment("version", context))
+        let publisher = try await authenticator.requirePublisher(of: id, headers: request.headers)
+
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxUploadBytes {
+            throw BulwarkError.payloadTooLarge("the upload (\(length) bytes) is larger than this registry's limit of \(configuration.maxUploadBytes) bytes")
+        }
+        if try await storage.releases.release(id, version: version) != nil {
+            throw BulwarkError.conflict("a release with version \(version) of \(id) already exists")
+        }
+        guard let contentType = request.headers[.contentType], let boundary = MultipartParser.boundary(fromContentType: contentType) else {
+            throw BulwarkError(.unsupportedMediaType, "a publish request must be multipart/form-data with a boundary")
+        }
+        let signatureFormat = request.headers[.signatureFormat]
+        if let signatureFormat, signatureFormat != SignatureVerifier.format {
+            throw BulwarkError.unprocessable("unsupported signature format '\(signatureFormat)': this registry accepts \(SignatureVerifier.format)")
+        }
+
+        let temporaryFile = try storage.blobs.makeTemporaryFile()
+        var committed = false
+        defer { if !committed { try? FileManager.default.removeItem(at: temporaryFile) } }
+
+        let upload = try await PublishUpload.receive(
+            body: request.body, boundary: boundary, temporaryFile: temporaryFile,
+            limits: .init(
+                maxBodyBytes: configuration.maxUploadBytes,
+                maxMetadataBytes: configuration.maxMetadataBytes,
+                maxSignatureBytes: configuration.maxSignatureBytes
+            )
+        )
+        guard upload.archiveFile != nil else { throw BulwarkError.unprocessable("the request has no 'source-archive' part") }
+
+        let limits = configuration.archiveLimits
+        let summary = try await NIOThreadPool.singleton.runIfActive {
+            try ArchiveInspector.inspect(fileAt: temporaryFile, limits: limits)
+        }
+        let repositoryURLs = try upload.metadata.map(Self.validateMetadata) ?? []
+        let (archiveSignature, metadataSignature) = try await verifySignatures(upload, format: signatureFormat)
+
+        let release = Release(
+            package: id,
+            version: version,
+            checksum: upload.archiveChecksum,
+            archiveSize: upload.archiveSize,
+            metadata: upload.metadata,
+            archiveSignature: archiveSignature,
+            metadataSignature: metadataSignature,
+            manifests: summary.manifests.map { ReleaseManifest(filename: $0.filename, toolsVersion: $0.declaredToolsVersion, bytes: $0.bytes) },
+            repositoryURLs: repositoryURLs,
+            publishedAt: now(),
+            publisher: publisher.account
+        )
+        let checksum = upload.archiveChecksum
+        try await NIOThreadPool.singleton.runIfActive { [storage] in
+            try storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
+        }
+        committed = true
+        try await storage.releases.insert(release)
+        context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])
+
+        var headers = HTTPFields()
+        headers[.location] = paths.releaseURL(paths.baseURL(for: request), id, version)
+        headers[.contentVersion] = "1"
+        return Response(status: .created, headers: headers)
+    }
+
+    func verifySignatures(_ upload: PublishUpload, format: String?) async throws -> (ReleaseSignature?, ReleaseSignature?) {
+        guard let format else {
+            if upload.archiveSignature != nil || upload.metadataSignature != nil {
+                throw BulwarkError.unprocessable("signature parts were sent without the X-Swift-Package-Signature-Format header")
+            }
+            if configuration.requireSignedReleases {
+                throw BulwarkError.unprocessable("this registry only accepts signed releases: publish with --signing-identity or --private-key-path")
+            }
+            return (nil, nil)
+        }
+        guard let archiveSignature = upload.archiveSignature, let file = upload.archiveFile else {
+            throw BulwarkError.unprocessable("a signed publish needs a 'source-archive-signature' part")
+        }
+        let archiveBytes = try [UInt8](Data(contentsOf: file))
+        _ = try await configuration.trustRoots.verify(signature: archiveSignature, over: archiveBytes, what: "source archive")
+        var metadataSignature: ReleaseSignature?
+        if let metadata = upload.metadata {
+            guard let signature = upload.metadataSignature else {
+                throw BulwarkError.unprocessable("a signed publish with metadata needs a 'metadata-signature' part")
+            }
+            _ = try await configuration.trustRoots.verify(signature: signature, over: metadata, what: "metadata")
+            metadataSignature = ReleaseSignature(format: format, bytes: signature)
+        }
+        return (ReleaseSignature(format: format, bytes: archiveSignature), metadataSignature)
+    }
+
+    /// Checks the metadata against the PackageRelease schema as far as clients decode it, and returns
+    /// its normalised repository URLs.
+    static func validateMetadata(_ bytes: [UInt8]) throws -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw BulwarkError.unprocessable("the metadata is not a JSON object")
+        }
+        func requireName(_ value: Any?, _ field: String) throws {
+            guard let value else { return }
+            guard let dict = value as? [String: Any], dict["name"] is String else {
+                throw BulwarkError.unprocessable("metadata '\(field)' must be an object with a string 'name'")
+            }
+        }
+        try requireName(object["author"], "author")
+        try requireName((object["author"] as? [String: Any])?["organization"], "author.organization")
+        for field in ["description", "licenseURL", "readmeURL"] where object[field] != nil && !(object[field] is String) {
+            throw BulwarkError.unprocessable("metadata '\(field)' must be a string")
+        }
+        if let time = object["originalPublicationTime"] {
+            guard let s = time as? String, Timestamp.parse(s) != nil else {
+                throw BulwarkError.unprocessable("metadata 'originalPublicationTime' must be an ISO 8601 date such as 2024-01-01T00:00:00Z")
+            }
+        }
+        guard let urls = object["repositoryURLs"] else { return [] }
+        guard let list = urls as? [String] else { throw BulwarkError.unprocessable("metadata 'repositoryURLs' must be an array of strings") }
+        return try list.map { url in
+            guard let normalized = RepositoryURL.normalize(url) else {
+                throw BulwarkError.unprocessable("metadata 'repositoryURLs' has an invalid URL '\(url)'")
+            }
+            return normalized
+        }
+    }
+}

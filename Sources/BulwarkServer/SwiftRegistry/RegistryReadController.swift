@@ -1,0 +1,197 @@
+import BulwarkCore
+import BulwarkStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The read side of the Swift Package Registry API (SE-0292): release lists, release metadata,
+/// manifests, source archives and repository-URL lookups. Anonymous: the registry is public.
+struct RegistryReadController<Context: RequestContext>: Sendable {
+    let storage: Storage
+    let paths: RegistryPaths
+    let releasesPerPage: Int
+    let fileIO = FileIO()
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/identifiers", use: identifiers)
+        router.get("/:scope/:name", use: listReleases)
+        router.get("/:scope/:name/:version", use: releaseOrArchive)
+        router.get("/:scope/:name/:version/Package.swift", use: manifest)
+    }
+
+    // MARK: GET /{scope}/{name}
+
+    @Sendable func listReleases(_ request: Request, context: Context) async throws -> Response {
+        var id = try RegistryPaths.packageID(context)
+        if id.name.hasSuffix(".json"), let trimmed = try? PackageIdentifier(scope: id.scope, name: String(id.name.dropLast(5))) {
+            id = trimmed
+        }
+        guard let canonical = try await storage.releases.package(id) else { throw BulwarkError.notFound("package \(id) not found") }
+        let versions = try await storage.releases.releases(of: canonical).map(\.version).sorted(by: >)
+        let page = try Self.page(request)
+        let pageCount = max(1, (versions.count + releasesPerPage - 1) / releasesPerPage)
+        guard page <= pageCount else { throw BulwarkError.notFound("page \(page) of \(canonical)'s releases doesn't exist (\(pageCount) pages)") }
+        let slice = versions.dropFirst((page - 1) * releasesPerPage).prefix(releasesPerPage)
+
+        let base = paths.baseURL(for: request)
+        var releases: [String: Any] = [:]
+        for version in slice { releases[version.description] = ["url": paths.releaseURL(base, canonical, version)] }
+        var links: [String] = []
+        if let latest = Self.latest(versions) { links.append("<\(paths.releaseURL(base, canonical, latest))>; rel=\"latest-version\"") }
+        let listURL = "\(base)/\(canonical.scope)/\(canonical.name)"
+        if pageCount > 1 {
+            links.append("<\(listURL)?page=1>; rel=\"first\"")
+            if page > 1 { links.append("<\(listURL)?page=\(page - 1)>; rel=\"prev\"") }
+            if page < pageCount { links.append("<\(listURL)?page=\(page + 1)>; rel=\"next\"") }
+            links.append("<\(listURL)?page=\(pageCount)>; rel=\"last\"")
+        }
+        var headers = HTTPFields()
+        if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
+        return try Self.json(["releases": releases], headers: headers)
+    }
+
+    /// The newest release, preferring releases over pre-releases.
+    static func latest(_ versions: [SemanticVersion]) -> SemanticVersion? {
+        versions.filter { !$0.isPrerelease }.max() ?? versions.max()
+    }
+
+    static func page(_ request: Request) throws(BulwarkError) -> Int {
+        guard let raw = request.uri.queryParameters.get("page") else { return 1 }
+        guard let page = Int(raw), page >= 1 else { throw .badRequest("invalid page '\(raw)': expected a positive integer") }
+        return page
+    }
+
+    // MARK: GET /{scope}/{name}/{version}[.zip|.json]
+
+    @Sendable func releaseOrArchive(_ request: Request, context: Context) async throws -> Response {
+        let segment = try RegistryPaths.segment("version", context)
+        if segment.hasSuffix(".zip") { return try await archive(request, context: context, version: String(segment.dropLast(4))) }
+        let versionString = segment.hasSuffix(".json") ? String(segment.dropLast(5)) : segment
+        let (id, release) = try await findRelease(context, versionString)
+        let base = paths.baseURL(for: request)
+
+        var resource: [String: Any] = ["name": "source-archive", "type": "application/zip", "checksum": release.checksum]
+        if let signature = release.archiveSignature {
+            resource["signing"] = ["signatureBase64Encoded": Data(signature.bytes).base64EncodedString(), "signatureFormat": signature.format]
+        }
+        let body: [String: Any] = [
+            "id": release.package.description,
+            "version": release.version.description,
+            "resources": [resource],
+            "metadata": "__METADATA__",
+            "publishedAt": Timestamp.iso8601(release.publishedAt),
+        ]
+        // The metadata is served exactly as uploaded: splice its bytes in rather than re-encoding them.
+        var data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        let metadata = release.metadata.map { Data($0) } ?? Data("{}".utf8)
+        if let range = data.range(of: Data("\"__METADATA__\"".utf8)) { data.replaceSubrange(range, with: metadata) }
+
+        let versions = try await storage.releases.releases(of: id).map(\.version).sorted()
+        var links: [String] = []
+        if let latest = Self.latest(versions) { links.append("<\(paths.releaseURL(base, release.package, latest))>; rel=\"latest-version\"") }
+        if let i = versions.firstIndex(of: release.version) {
+            if i + 1 < versions.count { links.append("<\(paths.releaseURL(base, release.package, versions[i + 1]))>; rel=\"successor-version\"") }
+            if i > 0 { links.append("<\(paths.releaseURL(base, release.package, versions[i - 1]))>; rel=\"predecessor-version\"") }
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func findRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release) {
+        let id = try RegistryPaths.packageID(context)
+        let version = try SemanticVersion(versionString)
+        guard let release = try await storage.releases.release(id, version: version) else {
+            throw BulwarkError.notFound("version \(version) of \(id) not found")
+        }
+        return (id, release)
+    }
+
+    func archive(_ request: Request, context: Context, version: String) async throws -> Response {
+        let (_, release) = try await findRelease(context, version)
+        let path = storage.blobs.path(forChecksum: release.checksum)
+        let body = try await fileIO.loadFile(path: path, context: context)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/zip"
+        headers[.contentLength] = String(release.archiveSize)
+        headers[.contentDisposition] = "attachment; filename=\"\(release.package.name)-\(release.version).zip\""
+        headers[.cacheControl] = "public, immutable"
+        headers[.digest] = "sha-256=\(Data(Self.hexBytes(release.checksum)).base64EncodedString())"
+        if let signature = release.archiveSignature {
+            headers[.signatureFormat] = signature.format
+            headers[HTTPField.Name("X-Swift-Package-Signature")!] = Data(signature.bytes).base64EncodedString()
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var it = hex.utf8.makeIterator()
+        while let h = it.next(), let l = it.next() {
+            func v(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10 }
+            bytes.append(v(h) << 4 | v(l))
+        }
+        return bytes
+    }
+
+    // MARK: GET /{scope}/{name}/{version}/Package.swift[?swift-version=]
+
+    @Sendable func manifest(_ request: Request, context: Context) async throws -> Response {
+        let (_, release) = try await findRelease(context, try RegistryPaths.segment("version", context))
+        let base = paths.baseURL(for: request)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/x-swift"
+        headers[.cacheControl] = "public, immutable"
+
+        if let requested = request.uri.queryParameters.get("swift-version") {
+            guard let wanted = ToolsVersion(requested) else {
+                throw BulwarkError.badRequest("invalid swift-version '\(requested)': expected a version such as 6.0 or 5.9.0")
+            }
+            // Compare numerically: SwiftPM asks for 6.0.0 when the file is Package@swift-6.0.swift.
+            guard let alternate = release.manifests.first(where: { ToolsVersion.fromAlternateManifestName($0.filename) == wanted }) else {
+                var redirect = HTTPFields()
+                redirect[.location] = "\(paths.releaseURL(base, release.package, release.version))/Package.swift"
+                return Response(status: .seeOther, headers: redirect)
+            }
+            headers[.contentDisposition] = "attachment; filename=\"\(alternate.filename)\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: alternate.bytes)))
+        }
+
+        guard let main = release.manifests.first(where: { $0.filename == "Package.swift" }) else {
+            throw BulwarkError.notFound("version \(release.version) of \(release.package) has no Package.swift")
+        }
+        headers[.contentDisposition] = "attachment; filename=\"Package.swift\""
+        // One alternate per Package@swift-*.swift, in the exact four-field form SwiftPM parses.
+        // The tools version is the one in the file name: that is what the client asks for next.
+        let links = release.manifests.compactMap { manifest -> String? in
+            guard let tools = ToolsVersion.fromAlternateManifestName(manifest.filename) else { return nil }
+            let url = "\(paths.releaseURL(base, release.package, release.version))/Package.swift?swift-version=\(tools)"
+            return "<\(url)>; rel=\"alternate\"; filename=\"\(manifest.filename)\"; swift-tools-version=\"\(tools)\""
+        }
+        if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: main.bytes)))
+    }
+
+    // MARK: GET /identifiers?url=
+
+    @Sendable func identifiers(_ request: Request, context: Context) async throws -> Response {
+        guard let raw = request.uri.queryParameters.get("url"), !raw.isEmpty else {
+            throw BulwarkError.badRequest("missing query parameter 'url'")
+        }
+        guard let normalized = RepositoryURL.normalize(String(raw)) else {
+            throw BulwarkError.badRequest("'\(raw)' is not a repository URL")
+        }
+        let ids = try await storage.releases.packages(forRepositoryURL: normalized)
+        guard !ids.isEmpty else { throw BulwarkError.notFound("no package is published from \(raw)") }
+        return try Self.json(["identifiers": ids.map(\.description)])
+    }
+
+    static func json(_ object: [String: Any], headers: HTTPFields = [:]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import BulwarkArchive
+import BulwarkAuth
+import BulwarkCore
+import BulwarkServer
+import BulwarkStorage
+import Foundation
+import Hummingbird
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the registry server.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Public URL of the registry, used in Location and Link headers.") var baseURL: String?
+    @Option(help: "PEM certificate chain: with --tls-key, serve HTTPS only.") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(help: "Directory of trusted root certificates (DER or PEM) for signed releases.") var trustRoots: String?
+    @Flag(help: "Refuse unsigned releases.") var requireSignatures = false
+    @Option(help: "Largest publish request, in bytes.") var maxUploadBytes = 100 * 1024 * 1024
+    @Option(help: "Most entries in a source archive.") var maxArchiveEntries = 10_000
+    @Option(help: "Most bytes a source archive may inflate to.") var maxUncompressedBytes: UInt64 = 512 * 1024 * 1024
+    @Option(help: "Highest compression ratio of one archive entry.") var maxCompressionRatio: UInt64 = 200
+    @Option(help: "Releases per page in release lists.") var releasesPerPage = 100
+    @Option(help: "Seconds a verified token is cached (the longest a revoked token keeps working).") var tokenCacheSeconds = 10.0
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "bulwark")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.baseURL = baseURL
+        configuration.tlsCertificatePath = tlsCert
+        configuration.tlsKeyPath = tlsKey
+        configuration.requireSignedReleases = requireSignatures
+        configuration.maxUploadBytes = maxUploadBytes
+        configuration.archiveLimits.maxEntries = maxArchiveEntries
+        configuration.archiveLimits.maxUncompressedBytes = maxUncompressedBytes
+        configuration.archiveLimits.maxCompressionRatio = maxCompressionRatio
+        configuration.releasesPerPage = releasesPerPage
+        configuration.tokenCacheSeconds = tokenCacheSeconds
+        try fail {
+            if let trustRoots {
+                configuration.trustRoots = SignatureVerifier(
+                    trustRoots: try SignatureVerifier.loadTrustRoots(directory: URL(fileURLWithPath: trustRoots))
+                )
+            }
+        }
+        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        let removed = try stores.blobs.removeTemporaryFiles()
+        if removed > 0 { logger.info("removed \(removed) unfinished upload(s) left by an earlier run") }
+        let app = try buildApplication(configuration: configuration, storage: stores, logger: logger, onServerRunning: { address in
+            // Tests and scripts wait for this line; write it unbuffered.
+            FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        })
+        try await app.runService()
+    }
+}
+
+/// Runs `body`, turning a ``BulwarkError`` into a one-line message and exit code 1.
+@discardableResult
+func fail<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as BulwarkError {
+        FileHandle.standardError.write(Data("error: \(error.detail)\n".utf8))
+        throw ExitCode.failure
+    }
+}

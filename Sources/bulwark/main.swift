@@ -1,5 +1,0 @@
-import ArgumentParser
-import BulwarkServer
-import Logging
-
-print("hi")
