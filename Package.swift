@@ -87,8 +87,12 @@ let package = Package(
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer",
+                "BulwarkServer", "BulwarkCore", "BulwarkStorage", "BulwarkAuth", "BulwarkArchive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
