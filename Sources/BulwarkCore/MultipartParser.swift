@@ -89,7 +89,8 @@ public struct MultipartParser: Sendable {
                 } else if let i = find([13, 10, 13, 10], from: start) {
                     (end, blockEnd) = (i, i + 4)
                 } else {
-                    if buffer.count - start > maxHeaderBytes {
+                    // Up to three bytes of the CRLFCRLF terminator may already be buffered.
+                    if buffer.count - start > maxHeaderBytes + 3 {
                         throw BulwarkError.badRequest("malformed multipart body: part headers exceed \(maxHeaderBytes) bytes")
                     }
                     return

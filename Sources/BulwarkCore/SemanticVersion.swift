@@ -51,6 +51,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    private static func isNumeric(_ s: String) -> Bool { !s.isEmpty && s.utf8.allSatisfy(isDigit) }
     private static func isIdentifierByte(_ b: UInt8) -> Bool {
         isDigit(b) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "-")
     }
@@ -89,11 +90,12 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         case (false, false): break
         }
         for (a, b) in zip(lhs.prerelease, rhs.prerelease) where a != b {
-            switch (UInt64(a), UInt64(b)) {
-            case let (x?, y?): return x < y
-            case (.some, nil): return true  // numeric identifiers sort before alphanumeric ones
-            case (nil, .some): return false
-            case (nil, nil): return a < b
+            switch (isNumeric(a), isNumeric(b)) {
+            // Numeric identifiers have no leading zeros, so the longer one is larger; no overflow.
+            case (true, true): return a.utf8.count != b.utf8.count ? a.utf8.count < b.utf8.count : a < b
+            case (true, false): return true  // numeric identifiers sort before alphanumeric ones
+            case (false, true): return false
+            case (false, false): return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
             }
         }
         return lhs.prerelease.count < rhs.prerelease.count

@@ -58,6 +58,8 @@ extension BulwarkError: ResponseGenerator, HTTPResponseError {
 struct RegistryResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
+        // HEAD routes run the GET handlers; the body is dropped here (registries SHOULD support HEAD).
+        let isHead = request.method == .head
         do {
             try Self.checkAcceptedAPIVersion(request)
             response = try await next(request, context)
@@ -71,6 +73,11 @@ struct RegistryResponseMiddleware<Context: RequestContext>: RouterMiddleware {
             response = ProblemResponse.make(status: 500, detail: "internal server error")
         }
         if response.headers[.contentVersion] == nil { response.headers[.contentVersion] = "1" }
+        if isHead {
+            let length = response.headers[.contentLength] ?? response.body.contentLength.map(String.init)
+            response.body = ResponseBody()
+            response.headers[.contentLength] = length
+        }
         return response
     }
 

@@ -194,3 +194,19 @@ enum SHA256Bytes {
         return out
     }
 }
+
+@Suite struct HeadRequestTests {
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        let registry = try await TestRegistry()
+        let archive = try Archives.package()
+        try await registry.test { client async throws in
+            #expect(try await client.publish("/test/pkg/1.0.0", PublishBody(archive: archive), token: registry.token).status == .created)
+            let head = try await client.execute(uri: "/test/pkg/1.0.0.zip", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentType] == "application/zip")
+            #expect(head.headers[.contentLength] == String(archive.count))
+            #expect(head.body.readableBytes == 0)
+            #expect(try await client.execute(uri: "/test/nothing", method: .head).status == .notFound)
+        }
+    }
+}

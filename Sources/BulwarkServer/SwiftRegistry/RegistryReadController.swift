@@ -14,10 +14,12 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     let fileIO = FileIO()
 
     func addRoutes(to router: Router<Context>) {
-        router.get("/identifiers", use: identifiers)
-        router.get("/:scope/:name", use: listReleases)
-        router.get("/:scope/:name/:version", use: releaseOrArchive)
-        router.get("/:scope/:name/:version/Package.swift", use: manifest)
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/identifiers", method: method, use: identifiers)
+            router.on("/:scope/:name", method: method, use: listReleases)
+            router.on("/:scope/:name/:version", method: method, use: releaseOrArchive)
+            router.on("/:scope/:name/:version/Package.swift", method: method, use: manifest)
+        }
     }
 
     // MARK: GET /{scope}/{name}
