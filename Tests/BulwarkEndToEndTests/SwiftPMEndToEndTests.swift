@@ -13,6 +13,9 @@
 //  6. A second consumer depends on a GitHub URL. `--replace-scm-with-registry` must map it to
 //     the registry through /identifiers; with no network, a git fallback fails.
 //
+// Files: this one holds the suite and the scenario. ProcessSupport.swift runs commands and
+// the server, TestPKI.swift makes the certificates, and Fixtures.swift holds the packages.
+//
 // Every `swift` command runs through scripts/swiftpm-isolated.sh. It gives the client a
 // temporary home directory and trusts the test CA, without changing the machine's own state.
 // The script header explains why that needs a mount namespace and root.
@@ -25,7 +28,6 @@
 //                               directory). It must not be inside the home directory, which
 //                               the isolation hides.
 
-import Dispatch
 import Foundation
 import Testing
 
@@ -210,7 +212,7 @@ final class EndToEndScenario {
         try installSigningPolicy(trustedRootsDirectory: pki.trustRootsDirectory)
 
         // 4. Publish the fixtures.
-        var archiveChecksums: [String: String] = [:]
+        var archiveChecksums: [String: [String]] = [:]
         for fixture in FixturePackage.all {
             archiveChecksums[fixture.identifier] = try await publish(
                 fixture, swift: swift, registryURL: registryURL, pki: pki
@@ -328,55 +330,114 @@ final class EndToEndScenario {
     }
 
     /// Publishes one fixture from its own fresh directory. Returns the SHA-256 of the archive
-    /// that the client built and uploaded.
+    /// that the client built and uploaded. If a client crash leaves it unclear which attempt's
+    /// archive the server kept, it returns every candidate.
+    ///
+    /// Publishing is not idempotent, so a crash is handled here rather than by a plain retry.
+    /// SwiftPM 6.3.1 sometimes dies with SIGSEGV on exit after the upload; this was seen in
+    /// a few percent of runs on a busy machine. Its stdout can then be lost, and a retry gets
+    /// 409 from the server because the first upload went through.
     private func publish(
         _ fixture: FixturePackage, swift: IsolatedSwift, registryURL: String, pki: TestPKI
-    ) async throws -> String {
+    ) async throws -> [String] {
         let directory = workDirectory.appendingPathComponent("packages/\(fixture.identifier)")
         try fixture.write(to: directory)
-        // The client copies the package directory into the archive, leaving out only a
-        // top-level .build. Its working files go to a separate scratch directory, which must
-        // already exist, so nothing extra appears in the package directory.
-        let scratch = workDirectory.appendingPathComponent("publish-scratch/\(fixture.identifier)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 
-        var arguments = [
-            "package-registry", "publish", fixture.identifier, fixture.version,
-            "--url", registryURL, "--scratch-directory", scratch.path,
-        ]
-        if fixture.signed {
-            arguments += [
-                "--private-key-path", pki.signingPrivateKeyDER.path,
-                "--cert-chain-paths", pki.signingCertificateDER.path, pki.caCertificateDER.path,
+        var crashedAttemptArchives: [URL] = []
+        for attempt in 1...IsolatedSwift.maximumAttempts {
+            // The client copies the package directory into the archive, leaving out only a
+            // top-level .build. Its working files go to a separate scratch directory, which
+            // must already exist, so nothing extra appears in the package directory. Each
+            // attempt gets its own, because every run builds a new zip with new timestamps.
+            let scratch = workDirectory.appendingPathComponent("publish-scratch/\(fixture.identifier)/attempt-\(attempt)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            var arguments = [
+                "package-registry", "publish", fixture.identifier, fixture.version,
+                "--url", registryURL, "--scratch-directory", scratch.path,
             ]
-        }
-        let result = try await swift.run(arguments, in: directory, label: "swift-publish-\(fixture.identifier)")
-        check(
-            result.output.contains("successfully"),
-            "publish of \(fixture.identifier) \(fixture.version) exited 0 but did not report success\n\(result.report)"
-        )
+            if fixture.signed {
+                arguments += [
+                    "--private-key-path", pki.signingPrivateKeyDER.path,
+                    "--cert-chain-paths", pki.signingCertificateDER.path, pki.caCertificateDER.path,
+                ]
+            }
+            let result = try await swift.attempt(
+                arguments, in: directory, label: "swift-publish-\(fixture.identifier)-\(attempt)"
+            )
+            let archive = publishedArchive(in: scratch)
 
-        let archives = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasSuffix(".zip") }
-        guard archives.count == 1 else {
-            throw E2EFailure("expected one archive in \(scratch.path) after publishing \(fixture.identifier), found \(archives)")
+            if result.succeeded {
+                check(
+                    result.output.contains("successfully"),
+                    "publish of \(fixture.identifier) \(fixture.version) exited 0 but did not report success\n\(result.report)"
+                )
+                guard let archive else {
+                    throw E2EFailure("publish of \(fixture.identifier) left no archive in \(scratch.path)\n\(result.report)")
+                }
+                return [try await sha256(of: archive)]
+            }
+            if result.crashed {
+                print("SwiftPMEndToEnd: publish of \(fixture.identifier) crashed (\(result.outcome)), a client bug; attempt \(attempt) of \(IsolatedSwift.maximumAttempts)")
+                if let archive {
+                    // The crash came after the server's answer, and the client said so.
+                    if result.output.contains("successfully published") { return [try await sha256(of: archive)] }
+                    crashedAttemptArchives.append(archive)
+                }
+                continue
+            }
+            if !crashedAttemptArchives.isEmpty, result.output.contains("error 409") {
+                // An earlier attempt crashed after its upload was stored.
+                var checksums: [String] = []
+                for archive in crashedAttemptArchives { checksums.append(try await sha256(of: archive)) }
+                return checksums
+            }
+            throw E2EFailure("command failed: publish of \(fixture.identifier) \(fixture.version)\n\(result.report)")
         }
-        return try await sha256(of: scratch.appendingPathComponent(archives[0]))
+        throw E2EFailure(
+            "swift package-registry publish of \(fixture.identifier) crashed \(IsolatedSwift.maximumAttempts) times; see \(logsDirectory.path)"
+        )
+    }
+
+    /// The one zip that `publish` leaves in its scratch directory, if any.
+    private func publishedArchive(in scratch: URL) -> URL? {
+        let archives = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path))?.filter { $0.hasSuffix(".zip") }
+        guard let archives, archives.count == 1 else { return nil }
+        return scratch.appendingPathComponent(archives[0])
     }
 
     private func consumeByRegistryIdentity(
-        swift: IsolatedSwift, registryURL: String, archiveChecksums: [String: String]
+        swift: IsolatedSwift, registryURL: String, archiveChecksums: [String: [String]]
     ) async throws {
         let consumer = workDirectory.appendingPathComponent("consumers/Consumer")
         try writeFiles(ConsumerFixtures.registryConsumer, to: consumer)
         try await swift.run(["package-registry", "set", registryURL], in: consumer, label: "swift-registry-set-consumer")
 
-        // -v makes the client report signature validation ("… is signed with a valid entity").
+        // With -v the client reports each signature it validated, for the archive ("e2e.signed
+        // 1.0.0 from <registry> is signed with a valid entity …") and for the manifest
+        // ("e2e.signed 1.0.0 Package.swift from …"). These are the 6.3.1 wordings.
         let resolve = try await swift.run(["package", "resolve", "-v"], in: consumer, label: "swift-resolve-consumer")
+        let resolveLines = resolve.output.split(whereSeparator: \.isNewline)
+        for (subject, marker) in [("source archive", "e2e.signed 1.0.0 from"), ("manifest", "e2e.signed 1.0.0 Package.swift from")] {
+            check(
+                resolveLines.contains { $0.contains(marker) && $0.contains("is signed with a valid entity") },
+                "resolve did not report a valid \(subject) signature for e2e.signed (no line with '\(marker) … is signed with a valid entity'): the signature was not served or not verified\n\(resolve.report)"
+            )
+        }
+
+        // Durable evidence, whatever the log says: the client stores each release's metadata
+        // next to the download. The signed release must carry its signature there. With
+        // onUntrustedCertificate=error, a signature that did not chain to the test CA would
+        // have failed the resolve. The metadata must also come back as it was published.
+        let signedMetadata = try downloadedReleaseMetadata(in: consumer, scope: "e2e", name: "signed", version: "1.0.0")
+        let signature = signedMetadata["signature"] as? [String: Any]
         check(
-            resolve.output.split(whereSeparator: \.isNewline).contains {
-                $0.contains("e2e.signed") && $0.contains("is signed with a valid entity")
-            },
-            "resolve did not report a valid signature for e2e.signed: the signature was not served or not verified\n\(resolve.report)"
+            (signature?["base64"] as? String)?.isEmpty == false,
+            "the client recorded no signature for e2e.signed 1.0.0, so the server did not serve resources[].signing: \(signedMetadata)"
+        )
+        let greeterMetadata = try downloadedReleaseMetadata(in: consumer, scope: "e2e", name: "greeter", version: "1.0.0")
+        check(
+            greeterMetadata["description"] as? String == "Greeter package for the Bulwark end-to-end test",
+            "e2e.greeter's metadata did not come back as published: \(greeterMetadata)"
         )
 
         let pins = try registryPins(in: consumer)
@@ -400,10 +461,10 @@ final class EndToEndScenario {
         // both manifests must have been fetched, which shows that the Link header advertised
         // Package@swift-6.0.swift and that ?swift-version=6.0.0 served it.
         let fingerprints = fingerprintText()
-        for (identifier, checksum) in archiveChecksums.sorted(by: { $0.key < $1.key }) {
+        for (identifier, checksums) in archiveChecksums.sorted(by: { $0.key < $1.key }) {
             check(
-                fingerprints.contains(checksum),
-                "the archive served for \(identifier) differs from the one published (sha256 \(checksum) not among the client's fingerprints)"
+                checksums.contains { fingerprints.contains($0) },
+                "the archive served for \(identifier) differs from the one published (sha256 \(checksums.joined(separator: " or ")) not among the client's fingerprints)"
             )
         }
         let greeterDirectory = workDirectory.appendingPathComponent("packages/e2e.greeter")
@@ -466,7 +527,7 @@ final class EndToEndScenario {
         Issue.record(Comment(rawValue: message()), sourceLocation: sourceLocation)
     }
 
-    /// The fixtures' Package.resolved pins of kind "registry": identity (lowercased) -> version.
+    /// The pins of kind "registry" in Package.resolved: identity (lowercased) -> version.
     private func registryPins(in package: URL) throws -> [String: String] {
         var pins: [String: String] = [:]
         for pin in try allPins(in: package) where pin["kind"] as? String == "registry" {
@@ -475,6 +536,17 @@ final class EndToEndScenario {
             pins[identity.lowercased()] = state?["version"] as? String ?? "<no version>"
         }
         return pins
+    }
+
+    /// The `.registry-metadata` file the client writes next to a downloaded release.
+    private func downloadedReleaseMetadata(in package: URL, scope: String, name: String, version: String) throws -> [String: Any] {
+        let downloads = package.appendingPathComponent(".build/registry/downloads")
+        let suffix = "/\(scope)/\(name)/\(version)/.registry-metadata".lowercased()
+        let enumerator = FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)
+        while let url = enumerator?.nextObject() as? URL {
+            if url.path.lowercased().hasSuffix(suffix) { return try readJSONObject(url) }
+        }
+        throw E2EFailure("no .registry-metadata for \(scope).\(name) \(version) under \(downloads.path)")
     }
 
     private func allPins(in package: URL) throws -> [[String: Any]] {
@@ -560,680 +632,5 @@ final class EndToEndScenario {
         let directory = base.appendingPathComponent("bulwark-e2e-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
-    }
-}
-
-// MARK: - The client, isolated
-
-/// Runs `swift …` through scripts/swiftpm-isolated.sh, with a shared fake home so that the
-/// credentials from `login` are there for later commands.
-struct IsolatedSwift {
-    let runner: CommandRunner
-    let script: URL
-    let home: URL
-    let testCA: URL
-
-    /// Fails (throws) unless the command exits 0.
-    @discardableResult
-    func run(
-        _ arguments: [String], in directory: URL,
-        timeout: TimeInterval = EndToEndScenario.swiftCommandTimeout, label: String
-    ) async throws -> CommandResult {
-        try await runner.checked(
-            try requireExecutable("bash"), [script.path, "swift"] + arguments,
-            in: directory,
-            environment: [
-                "SWIFTPM_HOME": home.path,
-                "TEST_CA": testCA.path,
-                // The script kills the whole process tree after this long.
-                "SWIFTPM_ISOLATED_TIMEOUT": String(Int(timeout)),
-            ],
-            // A backstop in case the script itself hangs.
-            timeout: timeout + 60,
-            label: label
-        )
-    }
-}
-
-// MARK: - Test PKI
-
-/// A test CA, a TLS server certificate and a code-signing certificate, all made with `openssl`.
-struct TestPKI {
-    let caCertificatePEM: URL
-    let caCertificateDER: URL
-    let serverCertificatePEM: URL
-    let serverPrivateKeyPEM: URL
-    /// PKCS#8 DER, which is what `publish --private-key-path` takes.
-    let signingPrivateKeyDER: URL
-    /// DER; `--cert-chain-paths` takes the leaf first, then the CA.
-    let signingCertificateDER: URL
-    /// Holds only ca.der. Passed to `serve --trust-roots` and used as the client's
-    /// trustedRootCertificatesPath, which reads every file in it as one DER certificate.
-    let trustRootsDirectory: URL
-
-    /// Our own openssl configuration, so that the machine's openssl.cnf adds nothing. SwiftPM
-    /// checks the certificates with RFC 5280 rules plus a code-signing policy: the CA needs
-    /// CA:TRUE and keyCertSign, and the signing leaf needs the codeSigning extended key usage.
-    static let opensslConfiguration = """
-        [ req ]
-        distinguished_name = req_distinguished_name
-        prompt = no
-
-        [ req_distinguished_name ]
-        CN = overridden by -subj
-
-        [ ca_ext ]
-        basicConstraints = critical, CA:TRUE
-        keyUsage = critical, keyCertSign, cRLSign
-        subjectKeyIdentifier = hash
-
-        [ server_ext ]
-        basicConstraints = critical, CA:FALSE
-        keyUsage = critical, digitalSignature
-        extendedKeyUsage = serverAuth
-        subjectAltName = IP:127.0.0.1, DNS:localhost
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-
-        [ signing_ext ]
-        basicConstraints = critical, CA:FALSE
-        keyUsage = critical, digitalSignature
-        extendedKeyUsage = codeSigning
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-
-        """
-
-    static func generate(in directory: URL, runner: CommandRunner) async throws -> TestPKI {
-        let trustRoots = directory.appendingPathComponent("trust-roots")
-        try FileManager.default.createDirectory(at: trustRoots, withIntermediateDirectories: true)
-        let opensslExecutable = try requireExecutable("openssl")
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        func openssl(_ arguments: [String], _ label: String) async throws {
-            try await runner.checked(opensslExecutable, arguments, in: directory, label: "openssl-\(label)")
-        }
-
-        let configuration = path("openssl.cnf")
-        try opensslConfiguration.write(toFile: configuration, atomically: true, encoding: .utf8)
-        let newP256Key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-
-        // The CA: self-signed, EC P-256.
-        try await openssl(
-            ["req", "-x509", "-config", configuration, "-extensions", "ca_ext"] + newP256Key + [
-                "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "30",
-                "-subj", "/O=Bulwark Tests/CN=Bulwark E2E Test CA",
-            ],
-            "ca"
-        )
-
-        // A leaf certificate issued by the CA, with the given extension section.
-        func issue(_ name: String, subject: String, extensions: String, serial: String) async throws {
-            try await openssl(
-                ["req", "-new", "-config", configuration] + newP256Key + [
-                    "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject,
-                ],
-                "\(name)-csr"
-            )
-            try await openssl(
-                [
-                    "x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                    "-set_serial", serial, "-days", "30",
-                    "-extfile", configuration, "-extensions", extensions, "-out", path("\(name).pem"),
-                ],
-                "\(name)-sign"
-            )
-        }
-        try await issue("server", subject: "/CN=localhost", extensions: "server_ext", serial: "0x1001")
-        try await issue(
-            "signing", subject: "/O=Bulwark Tests/OU=E2E/CN=Bulwark E2E Publisher",
-            extensions: "signing_ext", serial: "0x1002"
-        )
-
-        // DER forms for the client's publish options and for trust roots.
-        try await openssl(
-            ["pkcs8", "-topk8", "-nocrypt", "-in", path("signing.key"), "-outform", "DER", "-out", path("signing-key.der")],
-            "signing-pkcs8"
-        )
-        try await openssl(["x509", "-in", path("signing.pem"), "-outform", "DER", "-out", path("signing.der")], "signing-der")
-        try await openssl(["x509", "-in", path("ca.pem"), "-outform", "DER", "-out", path("ca.der")], "ca-der")
-        try FileManager.default.copyItem(
-            atPath: path("ca.der"), toPath: trustRoots.appendingPathComponent("ca.der").path
-        )
-
-        // Sanity check of our own making, so a PKI problem is not blamed on the server.
-        try await openssl(["verify", "-CAfile", path("ca.pem"), path("server.pem"), path("signing.pem")], "verify")
-
-        return TestPKI(
-            caCertificatePEM: directory.appendingPathComponent("ca.pem"),
-            caCertificateDER: directory.appendingPathComponent("ca.der"),
-            serverCertificatePEM: directory.appendingPathComponent("server.pem"),
-            serverPrivateKeyPEM: directory.appendingPathComponent("server.key"),
-            signingPrivateKeyDER: directory.appendingPathComponent("signing-key.der"),
-            signingCertificateDER: directory.appendingPathComponent("signing.der"),
-            trustRootsDirectory: trustRoots
-        )
-    }
-}
-
-// MARK: - Fixture packages
-
-/// A tiny library package to publish: one target, one public function.
-struct FixturePackage {
-    /// Exactly as given to `publish`; the case is kept on purpose.
-    let identifier: String
-    let version: String
-    let signed: Bool
-    /// Relative path -> content.
-    let files: [String: String]
-
-    func write(to directory: URL) throws {
-        try writeFiles(files, to: directory)
-    }
-
-    static let all: [FixturePackage] = [greeter, signed, prerelease, mixedCase]
-
-    /// Two manifests: the 6.0 one adds a define, so the consumer's output shows which manifest
-    /// the build used. It also has package-metadata.json with repositoryURLs for /identifiers.
-    static let greeter = FixturePackage(
-        identifier: "e2e.greeter", version: "1.0.0", signed: false,
-        files: [
-            "Package.swift": """
-                // swift-tools-version:5.9
-                import PackageDescription
-
-                let package = Package(
-                    name: "Greeter",
-                    products: [.library(name: "Greeter", targets: ["Greeter"])],
-                    targets: [.target(name: "Greeter")]
-                )
-
-                """,
-            "Package@swift-6.0.swift": """
-                // swift-tools-version:6.0
-                import PackageDescription
-
-                let package = Package(
-                    name: "Greeter",
-                    products: [.library(name: "Greeter", targets: ["Greeter"])],
-                    targets: [
-                        .target(name: "Greeter", swiftSettings: [.define("GREETER_SWIFT6_MANIFEST")])
-                    ]
-                )
-
-                """,
-            "Sources/Greeter/Greeter.swift": """
-                public func greet(_ name: String) -> String {
-                    #if GREETER_SWIFT6_MANIFEST
-                    return "Hello, \\(name)! (Package@swift-6.0.swift)"
-                    #else
-                    return "Hello, \\(name)! (Package.swift)"
-                    #endif
-                }
-
-                """,
-            "package-metadata.json": """
-                {"description":"Greeter package for the Bulwark end-to-end test","repositoryURLs":["https://github.com/example/greeter.git"]}
-
-                """,
-        ]
-    )
-
-    /// Signed at publish time; it has metadata, so the client signs that too.
-    static let signed = FixturePackage(
-        identifier: "e2e.signed", version: "1.0.0", signed: true,
-        files: [
-            "Package.swift": libraryManifest(name: "Signed"),
-            "Sources/Signed/Signed.swift": """
-                public func signedGreeting() -> String { "signed package says hi" }
-
-                """,
-            "package-metadata.json": """
-                {"description":"Signed package for the Bulwark end-to-end test"}
-
-                """,
-        ]
-    )
-
-    /// Pre-release plus build metadata: the client sends the "+" literally in paths.
-    static let prerelease = FixturePackage(
-        identifier: "e2e.pre", version: "2.0.0-beta.1+build.5", signed: false,
-        files: [
-            "Package.swift": libraryManifest(name: "Pre"),
-            "Sources/Pre/Pre.swift": """
-                public func prereleaseGreeting() -> String { "prerelease 2.0.0-beta.1+build.5 says hi" }
-
-                """,
-        ]
-    )
-
-    /// Published as E2E.MixedCase and consumed as e2e.mixedcase: lookups must ignore case.
-    static let mixedCase = FixturePackage(
-        identifier: "E2E.MixedCase", version: "1.0.0", signed: false,
-        files: [
-            "Package.swift": libraryManifest(name: "MixedCase"),
-            "Sources/MixedCase/MixedCase.swift": """
-                public func mixedCaseGreeting() -> String { "E2E.MixedCase says hi" }
-
-                """,
-        ]
-    )
-
-    static func libraryManifest(name: String) -> String {
-        """
-        // swift-tools-version:5.9
-        import PackageDescription
-
-        let package = Package(
-            name: "\(name)",
-            products: [.library(name: "\(name)", targets: ["\(name)"])],
-            targets: [.target(name: "\(name)")]
-        )
-
-        """
-    }
-}
-
-enum ConsumerFixtures {
-    /// Depends on every fixture by registry identity. The mixed-case package is requested
-    /// in lowercase.
-    static let registryConsumer: [String: String] = [
-        "Package.swift": """
-            // swift-tools-version:5.9
-            import PackageDescription
-
-            let package = Package(
-                name: "Consumer",
-                dependencies: [
-                    .package(id: "e2e.greeter", from: "1.0.0"),
-                    .package(id: "e2e.signed", from: "1.0.0"),
-                    .package(id: "e2e.pre", exact: "2.0.0-beta.1+build.5"),
-                    .package(id: "e2e.mixedcase", from: "1.0.0"),
-                ],
-                targets: [
-                    .executableTarget(
-                        name: "Consumer",
-                        dependencies: [
-                            .product(name: "Greeter", package: "e2e.greeter"),
-                            .product(name: "Signed", package: "e2e.signed"),
-                            .product(name: "Pre", package: "e2e.pre"),
-                            .product(name: "MixedCase", package: "e2e.mixedcase"),
-                        ]
-                    )
-                ]
-            )
-
-            """,
-        "Sources/Consumer/main.swift": """
-            import Greeter
-            import MixedCase
-            import Pre
-            import Signed
-
-            print("greeter: \\(greet("registry"))")
-            print("signed: \\(signedGreeting())")
-            print("pre: \\(prereleaseGreeting())")
-            print("mixed: \\(mixedCaseGreeting())")
-
-            """,
-    ]
-
-    /// The 6.0 manifest wins with a 6.x toolchain, so the define it sets is in effect.
-    static let expectedOutput = [
-        "greeter: Hello, registry! (Package@swift-6.0.swift)",
-        "signed: signed package says hi",
-        "pre: prerelease 2.0.0-beta.1+build.5 says hi",
-        "mixed: E2E.MixedCase says hi",
-    ]
-
-    /// Depends on the greeter by its repository URL, which only the registry's
-    /// /identifiers endpoint can map to e2e.greeter.
-    static let scmConsumer: [String: String] = [
-        "Package.swift": """
-            // swift-tools-version:5.9
-            import PackageDescription
-
-            let package = Package(
-                name: "ScmConsumer",
-                dependencies: [
-                    .package(url: "https://github.com/example/greeter.git", from: "1.0.0"),
-                ],
-                targets: [
-                    .executableTarget(
-                        name: "ScmConsumer",
-                        dependencies: [.product(name: "Greeter", package: "greeter")]
-                    )
-                ]
-            )
-
-            """,
-        "Sources/ScmConsumer/main.swift": """
-            import Greeter
-
-            print(greet("scm"))
-
-            """,
-    ]
-}
-
-// MARK: - Running commands
-
-struct E2EFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A finished command and everything it printed.
-struct CommandResult: Sendable {
-    let commandLine: String
-    let directory: String
-    let exitStatus: Int32
-    let killedBySignal: Bool
-    let timedOut: Bool
-    let stdout: String
-    let stderr: String
-
-    var succeeded: Bool { exitStatus == 0 && !killedBySignal && !timedOut }
-    var output: String { stdout + "\n" + stderr }
-
-    var report: String {
-        let outcome: String
-        if timedOut {
-            outcome = "timed out and was killed"
-        } else if killedBySignal {
-            outcome = "killed by signal \(exitStatus)"
-        } else if exitStatus == 124 {
-            outcome = "exit status 124 (the isolation script's timeout)"
-        } else {
-            outcome = "exit status \(exitStatus)"
-        }
-        return """
-            $ \(commandLine)
-            (in \(directory)): \(outcome)
-            --- stdout ---
-            \(stdout.tail(20_000))
-            --- stderr ---
-            \(stderr.tail(20_000))
-            """
-    }
-}
-
-/// Runs commands with output captured to files in the logs directory (numbered in order), a
-/// closed stdin so that nothing can wait for input, and a hard timeout.
-final class CommandRunner {
-    let logsDirectory: URL
-    private var counter = 0
-
-    init(logsDirectory: URL) {
-        self.logsDirectory = logsDirectory
-    }
-
-    /// Runs a command and throws, with its whole output, unless it exits 0.
-    @discardableResult
-    func checked(
-        _ executable: URL, _ arguments: [String], in directory: URL,
-        environment: [String: String] = [:], timeout: TimeInterval = 300, label: String
-    ) async throws -> CommandResult {
-        let result = try await run(
-            executable, arguments, in: directory, environment: environment, timeout: timeout, label: label
-        )
-        guard result.succeeded else {
-            throw E2EFailure("command failed: \(label)\n\(result.report)")
-        }
-        return result
-    }
-
-    func run(
-        _ executable: URL, _ arguments: [String], in directory: URL,
-        environment: [String: String] = [:], timeout: TimeInterval, label: String
-    ) async throws -> CommandResult {
-        counter += 1
-        let number = String(counter)
-        let prefix = logsDirectory.appendingPathComponent(String(repeating: "0", count: max(0, 3 - number.count)) + number + "-" + label)
-        let stdoutURL = prefix.appendingPathExtension("stdout")
-        let stderrURL = prefix.appendingPathExtension("stderr")
-        let stdoutHandle = try createLogFile(stdoutURL)
-        let stderrHandle = try createLogFile(stderrURL)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-
-        let watchdog = Watchdog()
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in
-                watchdog.markFinished()
-                continuation.resume(returning: finished.terminationStatus)
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: E2EFailure("cannot launch \(executable.path): \(error)"))
-                return
-            }
-            watchdog.arm(pid: process.processIdentifier, after: timeout)
-        }
-
-        return CommandResult(
-            commandLine: ([executable.path] + arguments).map(shellQuoted).joined(separator: " "),
-            directory: directory.path,
-            exitStatus: status,
-            killedBySignal: process.terminationReason == .uncaughtSignal,
-            timedOut: watchdog.fired,
-            stdout: readText(stdoutURL),
-            stderr: readText(stderrURL)
-        )
-    }
-}
-
-/// Kills a process that outlives its timeout: SIGTERM first, then SIGKILL 10 s later.
-final class Watchdog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var finished = false
-    private var didFire = false
-
-    var fired: Bool { locked { didFire } }
-
-    func markFinished() { locked { finished = true } }
-
-    func arm(pid: pid_t, after seconds: TimeInterval) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-            // Checking under the lock means a finished process (whose pid may be reused) is never signalled.
-            let shouldKill = locked { () -> Bool in
-                guard !finished else { return false }
-                didFire = true
-                return true
-            }
-            guard shouldKill else { return }
-            kill(pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 10) { [self] in
-                if !locked({ finished }) { kill(pid, SIGKILL) }
-            }
-        }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-}
-
-/// `bulwark serve`, started in the background and stopped with SIGTERM.
-final class ServerProcess {
-    let process: Process
-    let port: Int
-    let stdoutLog: URL
-    let stderrLog: URL
-
-    private init(process: Process, port: Int, stdoutLog: URL, stderrLog: URL) {
-        self.process = process
-        self.port = port
-        self.stdoutLog = stdoutLog
-        self.stderrLog = stderrLog
-    }
-
-    /// Starts the server, then waits for its "listening on https://127.0.0.1:PORT" line.
-    static func start(
-        executable: URL, arguments: [String], logPrefix: URL, readinessTimeout: TimeInterval
-    ) async throws -> ServerProcess {
-        let stdoutLog = logPrefix.appendingPathExtension("stdout")
-        let stderrLog = logPrefix.appendingPathExtension("stderr")
-        // Output goes to files rather than pipes: a pipe nobody drains would block the server.
-        let stdoutHandle = try createLogFile(stdoutLog)
-        let stderrHandle = try createLogFile(stderrLog)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        do {
-            try process.run()
-        } catch {
-            throw E2EFailure("cannot launch \(executable.path): \(error)")
-        }
-        let commandLine = ([executable.path] + arguments).map(shellQuoted).joined(separator: " ")
-
-        let deadline = Date().addingTimeInterval(readinessTimeout)
-        while true {
-            if let port = listeningPort(in: readText(stdoutLog)) {
-                return ServerProcess(process: process, port: port, stdoutLog: stdoutLog, stderrLog: stderrLog)
-            }
-            let logs = "--- stdout ---\n\(readText(stdoutLog).tail(8_000))\n--- stderr ---\n\(readText(stderrLog).tail(8_000))"
-            if !process.isRunning {
-                throw E2EFailure(
-                    "bulwark serve exited (status \(process.terminationStatus)) before printing 'listening on https://…'\n$ \(commandLine)\n\(logs)"
-                )
-            }
-            if Date() > deadline {
-                ServerProcess(process: process, port: 0, stdoutLog: stdoutLog, stderrLog: stderrLog).stop()
-                throw E2EFailure(
-                    "bulwark serve did not print 'listening on https://…' within \(Int(readinessTimeout)) s\n$ \(commandLine)\n\(logs)"
-                )
-            }
-            try await Task.sleep(nanoseconds: 200_000_000)
-        }
-    }
-
-    /// Parses the port from a line like "listening on https://127.0.0.1:8443".
-    static func listeningPort(in output: String) -> Int? {
-        for line in output.split(whereSeparator: \.isNewline) {
-            guard let marker = line.range(of: "listening on https://") else { continue }
-            let authority = line[marker.upperBound...].prefix { !$0.isWhitespace && $0 != "/" }
-            if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
-                port > 0
-            {
-                return port
-            }
-        }
-        return nil
-    }
-
-    /// SIGTERM, up to 15 s to exit, then SIGKILL. Safe to call more than once.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline {
-            usleep(100_000)
-        }
-        if process.isRunning {
-            print("SwiftPMEndToEnd: bulwark serve ignored SIGTERM for 15 s; sending SIGKILL")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-}
-
-// MARK: - Small utilities
-
-func findExecutable(named name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for directory in path.split(separator: ":") where !directory.isEmpty {
-        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-        if isExecutableFile(candidate) { return candidate }
-    }
-    return nil
-}
-
-func requireExecutable(_ name: String) throws -> URL {
-    guard let url = findExecutable(named: name) else { throw E2EFailure("\(name) not found on PATH") }
-    return url
-}
-
-func isDirectory(_ url: URL) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-}
-
-/// An executable regular file (directories are "executable" too, hence the extra check).
-func isExecutableFile(_ url: URL) -> Bool {
-    !isDirectory(url) && FileManager.default.isExecutableFile(atPath: url.path)
-}
-
-/// The home directory from the password database: the one SwiftPM uses, and the one the
-/// isolation replaces.
-func passwordDatabaseHome() -> String? {
-    guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return nil }
-    return URL(fileURLWithPath: String(cString: directory)).resolvingSymlinksInPath().path
-}
-
-func createLogFile(_ url: URL) throws -> FileHandle {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-        throw E2EFailure("cannot create \(url.path)")
-    }
-    return try FileHandle(forWritingTo: url)
-}
-
-func readText(_ url: URL) -> String {
-    guard let data = FileManager.default.contents(atPath: url.path) else { return "" }
-    return String(decoding: data, as: UTF8.self)
-}
-
-func readJSONObject(_ url: URL) throws -> [String: Any] {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-        throw E2EFailure("cannot read \(url.path)")
-    }
-    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-        throw E2EFailure("\(url.path) is not a JSON object:\n\(String(decoding: data, as: UTF8.self))")
-    }
-    return object
-}
-
-/// Writes files (relative path -> content) under a directory, creating parents.
-func writeFiles(_ files: [String: String], to directory: URL) throws {
-    for (relativePath, content) in files {
-        let file = directory.appendingPathComponent(relativePath)
-        try FileManager.default.createDirectory(
-            at: file.deletingLastPathComponent(), withIntermediateDirectories: true
-        )
-        try content.write(to: file, atomically: true, encoding: .utf8)
-    }
-}
-
-func shellQuoted(_ argument: String) -> String {
-    let safe = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@+,%".contains($0) }
-    return safe && !argument.isEmpty ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
-extension String {
-    /// The last `maxCharacters` characters, marked when something was cut.
-    func tail(_ maxCharacters: Int) -> String {
-        count <= maxCharacters ? self : "[… \(count - maxCharacters) characters cut …]\n" + suffix(maxCharacters)
     }
 }
