@@ -589,36 +589,7 @@ final class EndToEndScenario {
     /// Finds the server executable: BULWARK_BIN, then a `bulwark` next to the test bundle
     /// (for example .build/debug/bulwark beside .build/debug/bulwarkPackageTests.xctest), then
     /// <package root>/.build/debug/bulwark.
-    private func locateBulwark() throws -> URL {
-        if let configured = ProcessInfo.processInfo.environment["BULWARK_BIN"], !configured.isEmpty {
-            var url = URL(fileURLWithPath: configured)
-            if isDirectory(url) { url = url.appendingPathComponent("bulwark") }
-            guard isExecutableFile(url) else { throw E2EFailure("BULWARK_BIN=\(configured) is not an executable") }
-            return url
-        }
-        var starts = [Bundle.main.bundleURL]
-        starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
-        if let executable = Bundle.main.executableURL { starts.append(executable.deletingLastPathComponent()) }
-        if let argument0 = CommandLine.arguments.first {
-            starts.append(URL(fileURLWithPath: argument0).deletingLastPathComponent())
-        }
-        for start in starts {
-            var directory = start.standardizedFileURL
-            // Up to .build/<config> from e.g. X.xctest/Contents/MacOS.
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("bulwark")
-                if isExecutableFile(candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        let fallback = packageRoot.appendingPathComponent(".build/debug/bulwark")
-        guard isExecutableFile(fallback) else {
-            throw E2EFailure(
-                "cannot find the bulwark executable (looked next to the test bundle and at \(fallback.path)); build it with `swift build` or set BULWARK_BIN"
-            )
-        }
-        return fallback
-    }
+    private func locateBulwark() throws -> URL { try locateBulwarkExecutable(packageRoot: packageRoot) }
 
     /// The isolation hides the real home directory, so the work directory must be elsewhere.
     private static func makeWorkDirectory() throws -> URL {
