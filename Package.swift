@@ -47,6 +47,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // QR codes for TOTP enrolment, rendered as SVG. No dependencies.
+        .target(name: "BulwarkQR", swiftSettings: swiftSettings),
+        // A strict, bounded CBOR decoder (WebAuthn attestation objects, COSE keys). No dependencies.
+        .target(name: "BulwarkCBOR", swiftSettings: swiftSettings),
+        // WebAuthn relying party: COSE keys, authenticator data, attestation and assertion checks.
+        .target(
+            name: "BulwarkWebAuthn",
+            dependencies: [
+                "BulwarkCore", "BulwarkCBOR",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Store protocols, in-memory and SQLite implementations, blob store on the file system.
         .target(
@@ -97,6 +113,22 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BulwarkAuthTests",
+            dependencies: ["BulwarkAuth", "BulwarkQR", "BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BulwarkWebAuthnTests",
+            dependencies: [
+                "BulwarkWebAuthn", "BulwarkCBOR", "BulwarkCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),

@@ -1,0 +1,2 @@
+/// A strict CBOR (RFC 8949) decoder.
+public enum CBOR {}

@@ -1,0 +1,2 @@
+/// A WebAuthn relying party.
+public enum WebAuthn {}
