@@ -22,17 +22,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // Domain: identifiers, versions, URL normalisation, problems, multipart framing. No I/O, no dependencies.
         .target(name: "BulwarkCore", swiftSettings: swiftSettings),
+        // System zlib, for inflating archive entries and checking their CRC-32.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Source-archive inspection (zip structure, limits, manifests).
         .target(
             name: "BulwarkArchive",
-            dependencies: ["BulwarkCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["BulwarkCore", "CZlib"],
             swiftSettings: swiftSettings
         ),
         // Tokens, passwords, signatures. Time and randomness are passed in.
@@ -61,6 +64,16 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // `bulwark audit`: lockfile readers for 20 ecosystems and the registries' 2FA data.
+        .target(
+            name: "BulwarkAudit",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -92,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "BulwarkServer", "BulwarkStorage", "BulwarkAuth", "BulwarkCore", "BulwarkArchive",
+                "BulwarkServer", "BulwarkStorage", "BulwarkAuth", "BulwarkCore", "BulwarkArchive", "BulwarkAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,6 +141,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BulwarkAuditTests",
+            dependencies: ["BulwarkAudit"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
