@@ -1,2 +1,0 @@
-/// A WebAuthn relying party.
-public enum WebAuthn {}
