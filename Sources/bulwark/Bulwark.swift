@@ -5,7 +5,7 @@ struct Bulwark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulwark",
         abstract: "A package registry where every publish is protected by a second factor.",
-        subcommands: [Serve.self, Admin.self]
+        subcommands: [Serve.self, Admin.self, AuditCommand.self]
     )
 }
 

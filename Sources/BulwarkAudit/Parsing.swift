@@ -1,0 +1,107 @@
+import Foundation
+import TOMLKit
+import Yams
+
+/// Shared parsing helpers: every structured format becomes plain dictionaries and arrays.
+enum Parse {
+    /// A JSON document whose top level is an object.
+    static func jsonObject(_ text: String) throws -> [String: Any] {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        } catch {
+            throw AuditError("invalid JSON: \(describe(error))")
+        }
+        guard let dictionary = object as? [String: Any] else { throw AuditError("invalid JSON: the top level is not an object") }
+        return dictionary
+    }
+
+    /// A YAML document (`nil` when empty).
+    static func yaml(_ text: String) throws -> Any? {
+        do {
+            return try Yams.load(yaml: text, .basic)  // every scalar stays a string: "1.10" must not become 1.1
+        } catch let error as YamlError {
+            throw AuditError("invalid YAML: \(firstLine(of: "\(error)"))")
+        } catch {
+            throw AuditError("invalid YAML: \(firstLine(of: describe(error)))")
+        }
+    }
+
+    /// A YAML document whose top level is a mapping.
+    static func yamlMapping(_ text: String) throws -> [String: Any] {
+        guard let mapping = try yaml(text) as? [String: Any] else {
+            throw AuditError("invalid YAML: the top level is not a mapping")
+        }
+        return mapping
+    }
+
+    /// A TOML document, as JSON-like dictionaries.
+    static func toml(_ text: String) throws -> [String: Any] {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw AuditError("invalid TOML at line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw AuditError("invalid TOML: \(describe(error))")
+        }
+        let json = table.convert(to: .json)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw AuditError("invalid TOML: cannot convert the document")
+        }
+        return object
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let debug = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return debug }
+        return nsError.localizedDescription
+    }
+
+    static func firstLine(of text: String) -> String {
+        text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: " ")
+    }
+
+    /// Lines without `#` comments (after whitespace or at the start), trimmed, non-empty, with line numbers.
+    static func lines(_ text: String, comment: Character? = "#") -> [(number: Int, text: String)] {
+        var result: [(Int, String)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = String(raw)
+            if let comment, let start = commentStart(in: line, marker: comment) { line = String(line[..<start]) }
+            line = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !line.isEmpty { result.append((index + 1, line)) }
+        }
+        return result
+    }
+
+    private static func commentStart(in line: String, marker: Character) -> String.Index? {
+        var previous: Character = " "
+        var index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            if character == marker && previous.isWhitespace { return index }
+            previous = character
+            index = line.index(after: index)
+        }
+        return nil
+    }
+
+    /// The string value at `key`, if it is one.
+    static func string(_ object: Any?, _ key: String) -> String? {
+        (object as? [String: Any])?[key] as? String
+    }
+}
+
+extension String {
+    /// Without surrounding double or single quotes.
+    var unquoted: String {
+        var value = trimmingCharacters(in: .whitespaces)
+        if value.count >= 2, let first = value.first, let last = value.last, first == last, first == "\"" || first == "'" {
+            value = String(value.dropFirst().dropLast())
+        }
+        return value
+    }
+}

@@ -1,0 +1,3 @@
+modul github.com/acme/svc
+
+go 1.21

@@ -1,0 +1,1 @@
+(def version "1.0.0")
