@@ -32,6 +32,17 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
         releasesByPackage[key, default: [:]][release.version.precedenceKey] = r
     }
 
+    public func insertMany(_ releases: [Release]) throws {
+        var keys = Set<String>()
+        for r in releases {
+            let key = r.package.canonicalKey + "@" + r.version.precedenceKey
+            guard keys.insert(key).inserted, releasesByPackage[r.package.canonicalKey]?[r.version.precedenceKey] == nil else {
+                throw BulwarkError.conflict("a release with version \(r.version) of \(r.package) already exists")
+            }
+        }
+        for r in releases { try insert(r) }
+    }
+
     public func packages(forRepositoryURL normalized: String) -> [PackageIdentifier] {
         var found: [PackageIdentifier] = []
         for (key, releases) in releasesByPackage where releases.values.contains(where: { $0.repositoryURLs.contains(normalized) }) {

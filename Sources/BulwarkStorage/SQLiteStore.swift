@@ -88,38 +88,48 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     }
 
     public func insert(_ release: Release) throws {
-        let packageKey = SQLiteValue.text(release.package.canonicalKey)
-        let versionKey = SQLiteValue.text(release.version.precedenceKey)
+        try insertMany([release])
+    }
+
+    public func insertMany(_ releases: [Release]) throws {
         do {
             try connection.transaction {
-                try connection.query(
-                    "INSERT OR IGNORE INTO packages (key, scope, name, created_at) VALUES (?, ?, ?, ?)",
-                    [packageKey, .text(release.package.scope), .text(release.package.name), .date(release.publishedAt)]
-                )
-                try connection.query("""
-                    INSERT INTO releases (package_key, version_key, version, checksum, archive_size, metadata, archive_signature,
-                        archive_signature_format, metadata_signature, metadata_signature_format, published_at, publisher)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
-                        packageKey, versionKey, .text(release.version.description), .text(release.checksum),
-                        .integer(release.archiveSize), .optionalBlob(release.metadata),
-                        .optionalBlob(release.archiveSignature?.bytes), .optionalText(release.archiveSignature?.format),
-                        .optionalBlob(release.metadataSignature?.bytes), .optionalText(release.metadataSignature?.format),
-                        .date(release.publishedAt), .text(release.publisher),
-                    ])
-                for (position, manifest) in release.manifests.enumerated() {
-                    try connection.query(
-                        "INSERT INTO manifests (package_key, version_key, filename, tools_version, content, position) VALUES (?, ?, ?, ?, ?, ?)",
-                        [packageKey, versionKey, .text(manifest.filename), .optionalText(manifest.toolsVersion), .blob(manifest.bytes),
-                         .integer(Int64(position))]
-                    )
-                }
-                for url in Set(release.repositoryURLs) {
-                    try connection.query("INSERT OR IGNORE INTO repository_urls (url, package_key) VALUES (?, ?)", [.text(url), packageKey])
-                }
+                for release in releases { try insertRow(release) }
             }
         } catch is SQLiteConstraintViolation {
-            throw BulwarkError.conflict("a release with version \(release.version) of \(release.package) already exists")
+            let what = releases.count == 1 ? "version \(releases[0].version) of \(releases[0].package)" : "one of these versions"
+            throw BulwarkError.conflict("a release with \(what) already exists")
+        }
+    }
+
+    /// Inserts one release's rows; the caller holds the transaction.
+    private func insertRow(_ release: Release) throws {
+        let packageKey = SQLiteValue.text(release.package.canonicalKey)
+        let versionKey = SQLiteValue.text(release.version.precedenceKey)
+        try connection.query(
+            "INSERT OR IGNORE INTO packages (key, scope, name, created_at) VALUES (?, ?, ?, ?)",
+            [packageKey, .text(release.package.scope), .text(release.package.name), .date(release.publishedAt)]
+        )
+        try connection.query("""
+            INSERT INTO releases (package_key, version_key, version, checksum, archive_size, metadata, archive_signature,
+                archive_signature_format, metadata_signature, metadata_signature_format, published_at, publisher)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [
+                packageKey, versionKey, .text(release.version.description), .text(release.checksum),
+                .integer(release.archiveSize), .optionalBlob(release.metadata),
+                .optionalBlob(release.archiveSignature?.bytes), .optionalText(release.archiveSignature?.format),
+                .optionalBlob(release.metadataSignature?.bytes), .optionalText(release.metadataSignature?.format),
+                .date(release.publishedAt), .text(release.publisher),
+            ])
+        for (position, manifest) in release.manifests.enumerated() {
+            try connection.query(
+                "INSERT INTO manifests (package_key, version_key, filename, tools_version, content, position) VALUES (?, ?, ?, ?, ?, ?)",
+                [packageKey, versionKey, .text(manifest.filename), .optionalText(manifest.toolsVersion), .blob(manifest.bytes),
+                 .integer(Int64(position))]
+            )
+        }
+        for url in Set(release.repositoryURLs) {
+            try connection.query("INSERT OR IGNORE INTO repository_urls (url, package_key) VALUES (?, ?)", [.text(url), packageKey])
         }
     }
 

@@ -13,6 +13,14 @@ public protocol ReleaseStore: Sendable {
     func insert(_ release: Release) async throws
     /// Packages whose metadata lists a repository URL with this normalised form.
     func packages(forRepositoryURL normalized: String) async throws -> [PackageIdentifier]
+    /// Stores many releases at once (seeding, imports); all or none of them.
+    func insertMany(_ releases: [Release]) async throws
+}
+
+extension ReleaseStore {
+    public func insertMany(_ releases: [Release]) async throws {
+        for release in releases { try await insert(release) }
+    }
 }
 
 /// Accounts.

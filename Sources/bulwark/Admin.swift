@@ -7,7 +7,7 @@ import Foundation
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operator commands that work directly on the registry's data.",
-        subcommands: [CreateUser.self, CreateToken.self]
+        subcommands: [CreateUser.self, CreateToken.self, Seed.self]
     )
 }
 
