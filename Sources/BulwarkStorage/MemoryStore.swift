@@ -7,6 +7,8 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     private var releasesByPackage: [String: [String: Release]] = [:]
     private var accounts: [String: Account] = [:]
     private var tokensByHash: [String: TokenRecord] = [:]
+    /// Second factors, sessions, challenges, log and throttling (`MemoryStore+AccountSecurity.swift`).
+    var security = MemorySecurityState()
 
     public init() {}
 

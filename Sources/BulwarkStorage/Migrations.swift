@@ -67,5 +67,72 @@ enum SQLiteMigrations {
             );
             CREATE INDEX tokens_by_account ON tokens(account_key);
             """),
+        Migration(id: 3, name: "CreateAccountSecurityTables", sql: """
+            CREATE TABLE totp_enrolments (
+                account_key TEXT PRIMARY KEY,    -- lower-cased account name
+                account TEXT NOT NULL,           -- as given
+                sealed_secret BLOB NOT NULL,     -- sealed seed; never stored in the clear
+                confirmed INTEGER NOT NULL,      -- 0 pending, 1 active
+                last_used_step INTEGER,          -- codes at or below it are replays
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE passkeys (
+                id TEXT PRIMARY KEY,             -- base64url credential id (case-sensitive)
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                name TEXT NOT NULL,
+                public_key BLOB NOT NULL,        -- COSE key
+                algorithm INTEGER NOT NULL,
+                sign_count INTEGER NOT NULL,
+                backup_eligible INTEGER NOT NULL,
+                backed_up INTEGER NOT NULL,
+                transports TEXT NOT NULL,        -- JSON array of strings
+                created_at INTEGER NOT NULL,
+                last_used_at INTEGER
+            );
+            CREATE INDEX passkeys_by_account ON passkeys(account_key, created_at);
+            CREATE TABLE recovery_codes (
+                id TEXT PRIMARY KEY,
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                hash TEXT NOT NULL,              -- the code itself is never stored
+                position INTEGER NOT NULL,
+                used_at INTEGER
+            );
+            CREATE INDEX recovery_codes_by_account ON recovery_codes(account_key, position);
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,             -- SHA-256 of the cookie token
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_seen_at INTEGER NOT NULL,
+                second_factor_at INTEGER
+            );
+            CREATE INDEX sessions_by_account ON sessions(account_key);
+            CREATE TABLE challenges (
+                id TEXT PRIMARY KEY,
+                purpose TEXT NOT NULL,
+                bytes BLOB NOT NULL,
+                account TEXT,                    -- nil for a username-less passkey sign-in
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX challenges_by_expiry ON challenges(expires_at);
+            CREATE TABLE security_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                ip TEXT,
+                at INTEGER NOT NULL
+            );
+            CREATE INDEX security_events_by_account ON security_events(account_key, at, id);
+            CREATE TABLE throttle_failures (
+                key TEXT NOT NULL,               -- lower-cased, e.g. totp:alice, password-ip:1.2.3.4
+                at INTEGER NOT NULL
+            );
+            CREATE INDEX throttle_failures_by_key ON throttle_failures(key, at);
+            """),
     ]
 }

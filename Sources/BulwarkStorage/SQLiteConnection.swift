@@ -129,6 +129,9 @@ final class SQLiteConnection: @unchecked Sendable {
         return rows
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE; read it in the same `locked` or `transaction` body.
+    var changes: Int { Int(sqlite3_changes(db)) }
+
     /// `PRAGMA integrity_check` result: "ok" when the database is sound.
     func integrityCheck() throws -> String {
         try locked { try query("PRAGMA integrity_check").first?.first?.string ?? "no answer" }

@@ -48,12 +48,18 @@ public struct Storage: Sendable {
     public var releases: any ReleaseStore
     public var accounts: any AccountStore
     public var tokens: any TokenStore
+    /// Second factors, sessions, WebAuthn challenges, the security log and throttling counters.
+    public var security: any AccountSecurityStore
     public var blobs: any BlobStore
 
-    public init(releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, blobs: any BlobStore) {
+    public init(
+        releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, security: any AccountSecurityStore,
+        blobs: any BlobStore
+    ) {
         self.releases = releases
         self.accounts = accounts
         self.tokens = tokens
+        self.security = security
         self.blobs = blobs
     }
 
@@ -62,12 +68,12 @@ public struct Storage: Sendable {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let db = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulwark.sqlite3").path)
         let blobs = try FileBlobStore(root: dataDirectory.appendingPathComponent("blobs"))
-        return Storage(releases: db, accounts: db, tokens: db, blobs: blobs)
+        return Storage(releases: db, accounts: db, tokens: db, security: db, blobs: blobs)
     }
 
     /// Everything in memory (tests), with blobs in a temporary directory.
     public static func inMemory(blobDirectory: URL) throws -> Storage {
         let store = MemoryStore()
-        return Storage(releases: store, accounts: store, tokens: store, blobs: try FileBlobStore(root: blobDirectory))
+        return Storage(releases: store, accounts: store, tokens: store, security: store, blobs: try FileBlobStore(root: blobDirectory))
     }
 }
