@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "BulwarkServer",
             dependencies: [
-                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage",
+                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage", "BulwarkWebAuthn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
-                "BulwarkServer", "BulwarkCore", "BulwarkStorage", "BulwarkAuth", "BulwarkArchive",
+                "BulwarkServer", "BulwarkCore", "BulwarkStorage", "BulwarkAuth", "BulwarkArchive", "BulwarkWebAuthn", "BulwarkCBOR",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

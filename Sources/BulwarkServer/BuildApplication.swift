@@ -1,4 +1,5 @@
 import BulwarkStorage
+import BulwarkWebAuthn
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -46,9 +47,11 @@ public func buildApplication(
 /// The route table.
 public func buildRouter(
     configuration: ServerConfiguration, storage: Storage, now: @escaping @Sendable () -> Date = Date.init
-) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+) -> Router<BulwarkRequestContext> {
+    typealias Context = BulwarkRequestContext
+    let router = Router(context: Context.self)
     router.add(middleware: RegistryResponseMiddleware())
+    router.add(middleware: OriginCheckMiddleware(allowedOrigin: OriginCheckMiddleware<Context>.origin(of: configuration.baseURL)))
     let paths = RegistryPaths(configuredBaseURL: configuration.baseURL, usesTLS: configuration.usesTLS)
     let authenticator = TokenAuthenticator(tokens: storage.tokens, cacheSeconds: configuration.tokenCacheSeconds, now: now)
 
@@ -59,10 +62,33 @@ public func buildRouter(
         _ = try await authenticator.authenticate(request.headers)
         return Response(status: .ok)
     }
-    RegistryReadController<BasicRequestContext>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage)
+    let security = configuration.security
+    let sessions = Sessions(storage: storage, configuration: security, secureCookies: configuration.usesTLS, now: now)
+    let log = SecurityLog(storage: storage, now: now)
+    let ip: @Sendable (Context) -> String? = { $0.remoteAddress }
+    let sessionController = SessionController<Context>(
+        storage: storage, sessions: sessions, throttle: Throttle(storage: storage, configuration: security, now: now), log: log,
+        configuration: security, ip: ip, now: now
+    )
+    sessionController.addRoutes(to: router)
+    let accountController = AccountController<Context>(storage: storage, sessions: sessions, log: log, configuration: security, ip: ip, now: now)
+    accountController.addRoutes(to: router)
+    PasskeyController<Context>(
+        storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
+        accountController: accountController, sessionController: sessionController, ip: ip, now: now
+    ).addRoutes(to: router)
+    RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage)
         .addRoutes(to: router)
-    PublishController<BasicRequestContext>(
+    PublishController<Context>(
         storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, now: now
     ).addRoutes(to: router)
     return router
+}
+
+/// The WebAuthn relying party: its id is the base URL's host, its origin the base URL's origin.
+func relyingParty(_ configuration: ServerConfiguration) -> RelyingParty? {
+    guard let origin = OriginCheckMiddleware<BulwarkRequestContext>.origin(of: configuration.baseURL),
+        let host = URL(string: origin)?.host
+    else { return nil }
+    return RelyingParty(id: host, name: configuration.security.issuer, origins: [origin])
 }

@@ -16,9 +16,9 @@ extension HTTPField.Name {
 /// The one place errors become HTTP: `application/problem+json` (RFC 9457) with a string `detail`
 /// and `Content-Version: 1`, which is the only shape SwiftPM prints as a readable message.
 enum ProblemResponse {
-    static func make(status: Int, detail: String, headers extra: HTTPFields = [:]) -> Response {
+    static func make(status: Int, detail: String, type: String = "about:blank", headers extra: HTTPFields = [:]) -> Response {
         let httpStatus = HTTPResponse.Status(code: status, reasonPhrase: title(status))
-        let body: [String: Any] = ["type": "about:blank", "title": title(status), "status": status, "detail": detail]
+        let body: [String: Any] = ["type": type, "title": title(status), "status": status, "detail": detail]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers = extra
         headers[.contentType] = "application/problem+json"
@@ -65,6 +65,11 @@ struct RegistryResponseMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as BulwarkError {
             response = ProblemResponse.make(status: error.httpStatus, detail: error.detail)
+        } catch let error as StepUpRequired {
+            response = ProblemResponse.make(
+                status: 403, detail: "this action needs a second factor verified in the last \(Int(error.window / 60)) minutes",
+                type: StepUpRequired.type
+            )
         } catch let error as HTTPError {
             let detail = error.body ?? (error.status == .notFound ? "not found: \(request.uri.path)" : error.status.reasonPhrase)
             response = ProblemResponse.make(status: error.status.code, detail: detail)

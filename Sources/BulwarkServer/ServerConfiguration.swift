@@ -1,5 +1,6 @@
 import BulwarkArchive
 import BulwarkAuth
+import Crypto
 import Foundation
 
 /// Everything `bulwark serve` can be told. Every limit is here, with its default.
@@ -31,6 +32,10 @@ public struct ServerConfiguration: Sendable {
     /// How long a verified token is trusted without asking the database again: a revoked token
     /// stops working at most this long after revocation.
     public var tokenCacheSeconds: Double = 10
+
+    /// Sign-in, second factors, sessions. The default seals TOTP seeds with a random key that lives
+    /// only as long as the process: `bulwark serve` loads a persistent one from the data directory.
+    public var security = AccountSecurityConfiguration(secretBox: try! SecretBox(key: SymmetricKey(size: .bits256)))
 
     public init() {}
 

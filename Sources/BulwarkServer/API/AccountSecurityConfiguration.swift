@@ -1,0 +1,28 @@
+import BulwarkAuth
+import Foundation
+
+/// Settings of sign-in and second factors. Every limit is configuration.
+public struct AccountSecurityConfiguration: Sendable {
+    /// `auth.require2FA`: an account without a second factor may only sign in to enrol one.
+    public var require2FA = true
+    /// Whether anyone may create an account (`POST /api/v1/accounts`).
+    public var allowSignUp = true
+    /// Seals TOTP seeds at rest.
+    public var secretBox: SecretBox
+    /// `auth.stepUpWindow`: how recent a second factor must be for a sensitive action.
+    public var stepUpWindow: TimeInterval = 600
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
+    public var sessionAbsoluteTimeout: TimeInterval = 12 * 3600
+    /// Failures allowed per account and factor (and per IP) within `failureWindow` before locking.
+    public var maxFailures = 5
+    public var failureWindow: TimeInterval = 15 * 60
+    /// bcrypt cost for new passwords.
+    public var passwordCost: UInt8 = 12
+    public var minimumPasswordLength = 12
+    /// Name shown in authenticator apps and passkey prompts.
+    public var issuer = "Bulwark"
+
+    public init(secretBox: SecretBox) {
+        self.secretBox = secretBox
+    }
+}
