@@ -51,7 +51,9 @@ public func buildRouter(
     typealias Context = BulwarkRequestContext
     let router = Router(context: Context.self)
     router.add(middleware: RegistryResponseMiddleware())
-    router.add(middleware: OriginCheckMiddleware(allowedOrigin: OriginCheckMiddleware<Context>.origin(of: configuration.baseURL)))
+    router.add(middleware: OriginCheckMiddleware(
+        allowedOrigin: OriginCheckMiddleware<Context>.origin(of: configuration.baseURL), usesTLS: configuration.usesTLS
+    ))
     let paths = RegistryPaths(configuredBaseURL: configuration.baseURL, usesTLS: configuration.usesTLS)
     let authenticator = TokenAuthenticator(tokens: storage.tokens, cacheSeconds: configuration.tokenCacheSeconds, now: now)
 

@@ -19,7 +19,7 @@ enum ProblemResponse {
     static func make(status: Int, detail: String, type: String = "about:blank", headers extra: HTTPFields = [:]) -> Response {
         let httpStatus = HTTPResponse.Status(code: status, reasonPhrase: title(status))
         let body: [String: Any] = ["type": type, "title": title(status), "status": status, "detail": detail]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         var headers = extra
         headers[.contentType] = "application/problem+json"
         headers[.contentVersion] = "1"

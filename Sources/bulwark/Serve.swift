@@ -25,6 +25,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Highest compression ratio of one archive entry.") var maxCompressionRatio: UInt64 = 200
     @Option(help: "Releases per page in release lists.") var releasesPerPage = 100
     @Option(help: "Seconds a verified token is cached (the longest a revoked token keeps working).") var tokenCacheSeconds = 10.0
+    @Option(help: "File with the key that seals TOTP seeds (created with a random key if missing; default DATA-DIR/secret.key).")
+    var secretKeyFile: String?
+    @Flag(help: "Close open sign-up: only the operator creates accounts.") var disableSignUp = false
+    @Flag(help: "Let accounts without a second factor sign in fully (not recommended).") var no2FARequirement = false
+    @Option(help: "Seconds a second factor counts as fresh for sensitive actions.") var stepUpWindow = 600.0
+    @Option(help: "Failed attempts per account/factor and per IP before locking.") var maxFailures = 5
+    @Option(help: "Seconds over which failures are counted (and the lock lasts).") var failureWindow = 900.0
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -54,6 +61,13 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        let keyPath = secretKeyFile ?? URL(fileURLWithPath: storage.dataDir).appendingPathComponent("secret.key").path
+        configuration.security.secretBox = try fail { try SecretKeyFile.loadOrCreate(at: keyPath) }
+        configuration.security.allowSignUp = !disableSignUp
+        configuration.security.require2FA = !no2FARequirement
+        configuration.security.stepUpWindow = stepUpWindow
+        configuration.security.maxFailures = maxFailures
+        configuration.security.failureWindow = failureWindow
         let removed = try stores.blobs.removeTemporaryFiles()
         if removed > 0 { logger.info("removed \(removed) unfinished upload(s) left by an earlier run") }
         let app = try buildApplication(configuration: configuration, storage: stores, logger: logger, onServerRunning: { address in

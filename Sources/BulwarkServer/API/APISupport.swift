@@ -56,13 +56,16 @@ struct SecurityLog: Sendable {
 /// State-changing requests authenticated by cookie must come from the registry's own pages:
 /// their `Origin` must equal the configured base URL's origin, or they get 403.
 struct OriginCheckMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The configured base URL's origin; without one, the origin of the host the request was sent to.
     let allowedOrigin: String?
+    let usesTLS: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let safe: Set<HTTPRequest.Method> = [.get, .head, .options]
         if !safe.contains(request.method), request.uri.path.hasPrefix("/api/"), request.cookies[Sessions.cookieName] != nil {
-            guard let origin = request.headers[HTTPField.Name("Origin")!], let allowedOrigin, origin == allowedOrigin else {
-                throw BulwarkError.forbidden("cross-site request refused: the Origin header must be \(allowedOrigin ?? "this registry's base URL")")
+            let expected = allowedOrigin ?? request.head.authority.map { "\(usesTLS ? "https" : "http")://\($0)" }
+            guard let origin = request.headers[HTTPField.Name("Origin")!], let expected, origin == expected else {
+                throw BulwarkError.forbidden("cross-site request refused: the Origin header must be \(expected ?? "this registry's origin")")
             }
         }
         return try await next(request, context)
