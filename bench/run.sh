@@ -149,6 +149,9 @@ for row in "${rows[@]}"; do
     fi
   done
 done
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "bulwark serve exited during the run:" >&2; tail -20 "$work/serve.log" >&2; exit 1
+fi
 rss_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
 echo
 echo "packages: $packages × 3 releases; start-up to first 200: ${startup_ms} ms; bulwark peak RSS: $((rss_kib / 1024)) MiB; data dir: $(du -sh "$work/data" | cut -f1)"
