@@ -9,6 +9,8 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     private var tokensByHash: [String: TokenRecord] = [:]
     /// Second factors, sessions, challenges, log and throttling (`MemoryStore+AccountSecurity.swift`).
     var security = MemorySecurityState()
+    /// scope key → owners (account names), oldest first.
+    var scopeOwners: [String: [String]] = [:]
 
     public init() {}
 

@@ -134,5 +134,16 @@ enum SQLiteMigrations {
             );
             CREATE INDEX throttle_failures_by_key ON throttle_failures(key, at);
             """),
+        Migration(id: 4, name: "CreateScopeOwnersTable", sql: """
+            CREATE TABLE scope_owners (
+                scope_key TEXT NOT NULL,         -- lower-cased scope
+                scope TEXT NOT NULL,             -- as claimed
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (scope_key, account_key)
+            );
+            CREATE INDEX scope_owners_by_account ON scope_owners(account_key);
+            """),
     ]
 }

@@ -50,16 +50,19 @@ public struct Storage: Sendable {
     public var tokens: any TokenStore
     /// Second factors, sessions, WebAuthn challenges, the security log and throttling counters.
     public var security: any AccountSecurityStore
+    /// Scope ownership.
+    public var scopes: any ScopeStore
     public var blobs: any BlobStore
 
     public init(
-        releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, security: any AccountSecurityStore,
+        releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, security: any AccountSecurityStore, scopes: any ScopeStore,
         blobs: any BlobStore
     ) {
         self.releases = releases
         self.accounts = accounts
         self.tokens = tokens
         self.security = security
+        self.scopes = scopes
         self.blobs = blobs
     }
 
@@ -68,12 +71,12 @@ public struct Storage: Sendable {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let db = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulwark.sqlite3").path)
         let blobs = try FileBlobStore(root: dataDirectory.appendingPathComponent("blobs"))
-        return Storage(releases: db, accounts: db, tokens: db, security: db, blobs: blobs)
+        return Storage(releases: db, accounts: db, tokens: db, security: db, scopes: db, blobs: blobs)
     }
 
     /// Everything in memory (tests), with blobs in a temporary directory.
     public static func inMemory(blobDirectory: URL) throws -> Storage {
         let store = MemoryStore()
-        return Storage(releases: store, accounts: store, tokens: store, security: store, blobs: try FileBlobStore(root: blobDirectory))
+        return Storage(releases: store, accounts: store, tokens: store, security: store, scopes: store, blobs: try FileBlobStore(root: blobDirectory))
     }
 }

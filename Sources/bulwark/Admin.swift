@@ -7,7 +7,7 @@ import Foundation
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operator commands that work directly on the registry's data.",
-        subcommands: [CreateUser.self, CreateToken.self, Seed.self]
+        subcommands: [CreateUser.self, CreateToken.self, AssignScope.self, Seed.self]
     )
 }
 
@@ -93,5 +93,27 @@ func failAsync<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let error as BulwarkError {
         FileHandle.standardError.write(Data("error: \(error.detail)\n".utf8))
         throw ExitCode.failure
+    }
+}
+
+struct AssignScope: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assign-scope", abstract: "Make an account an owner of a scope (only owners publish into it)."
+    )
+
+    @Argument(help: "The scope (the `scope` of scope.name).") var scope: String
+    @Option(help: "The account that becomes an owner.") var user: String
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        guard PackageIdentifier.isValidScope(scope) else { throw ValidationError("invalid scope '\(scope)'") }
+        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        guard let account = try await stores.accounts.account(named: user) else {
+            FileHandle.standardError.write(Data("error: no account named '\(user)'\n".utf8))
+            throw ExitCode.failure
+        }
+        try await failAsync { try await stores.scopes.addScopeOwner(scope, account: account.name, at: Date()) }
+        let owners = try await stores.scopes.owners(ofScope: scope)
+        print("scope \(scope) is owned by \(owners.joined(separator: ", "))")
     }
 }

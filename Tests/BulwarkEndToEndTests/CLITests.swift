@@ -35,6 +35,15 @@ import Testing
         #expect(database.range(of: Data(last.utf8)) == nil)
     }
 
+    @Test func theOperatorAssignsScopeOwners() async throws {
+        #expect(try await bulwark(["admin", "create-user", "mona", "--email", "mona@example.com"] + data).succeeded)
+        let assigned = try await bulwark(["admin", "assign-scope", "Mona", "--user", "MONA"] + data)
+        #expect(assigned.succeeded, "\(assigned.report)")
+        #expect(assigned.stdout.contains("scope Mona is owned by mona"))
+        let unknown = try await bulwark(["admin", "assign-scope", "x", "--user", "nobody"] + data)
+        #expect(!unknown.succeeded && unknown.stderr.contains("no account named 'nobody'"))
+    }
+
     @Test func aPasswordFromStandardInputIsStoredOnlyAsABcryptHash() async throws {
         let user = try await bulwark(["admin", "create-user", "alice", "--email", "alice@example.com", "--password-stdin"] + data, stdin: "correct horse battery staple")
         #expect(user.succeeded, "\(user.report)")

@@ -68,6 +68,7 @@ final class Browser: @unchecked Sendable {
         #expect(confirm.status == .ok, "\(confirm.text)")
         let codes = try #require(confirm.json["recoveryCodes"] as? [String])
         #expect(codes.count == 10)
+        #expect(try await browser.send(.post, "/api/v1/scopes", json: ["name": "mona"]).status == .created)
         return (totp, codes)
     }
 

@@ -23,6 +23,7 @@ import Testing
         let registered = try await browser.send(.post, "/api/v1/account/passkeys", json: ["credential": passkey.register(options: options.json), "name": "Laptop"])
         #expect(registered.status == .created, "\(registered.text)")
         #expect((registered.json["recoveryCodes"] as? [String])?.count == 10)
+        #expect(try await browser.send(.post, "/api/v1/scopes", json: ["name": "mona"]).status == .created)
         return passkey
     }
 

@@ -165,6 +165,7 @@ struct AccountController<Context: RequestContext>: Sendable {
         guard !permissions.isEmpty else { throw BulwarkError.unprocessable("a token needs at least one scope") }
         guard !body.packages.isEmpty, body.packages.count <= 100 else { throw BulwarkError.unprocessable("name 1 to 100 packages (scope.name or scope.*)") }
         let patterns = try body.packages.map { try PackagePattern($0) }
+        try await ScopeOwnership(scopes: storage.scopes, now: now).requireOwnership(account: signedIn.account.name, of: patterns)
         let days = body.expiresInDays ?? 90
         guard (1...366).contains(days) else { throw BulwarkError.unprocessable("expiresInDays must be between 1 and 366") }
         let minted = APIToken.mint()

@@ -29,6 +29,7 @@ struct PublishController<Context: RequestContext>: Sendable {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(try RegistryPaths.segment("version", context))
         let publisher = try await authenticator.requirePublisher(of: id, headers: request.headers)
+        try await ScopeOwnership(scopes: storage.scopes, now: now).requirePublishRight(account: publisher.account, package: id)
 
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxUploadBytes {
             throw BulwarkError.payloadTooLarge("the upload (\(length) bytes) is larger than this registry's limit of \(configuration.maxUploadBytes) bytes")
