@@ -80,10 +80,11 @@ public func buildRouter(
         storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
         accountController: accountController, sessionController: sessionController, ip: ip, now: now
     ).addRoutes(to: router)
-    RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage)
+    let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
+    RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
         .addRoutes(to: router)
     PublishController<Context>(
-        storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, now: now
+        storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, readCache: readCache, now: now
     ).addRoutes(to: router)
     return router
 }

@@ -32,6 +32,12 @@ public struct ServerConfiguration: Sendable {
     /// How long a verified token is trusted without asking the database again: a revoked token
     /// stops working at most this long after revocation.
     public var tokenCacheSeconds: Double = 10
+    /// How long rendered read responses (lists, metadata, manifests, lookups) are kept: the longest a
+    /// publish through another instance stays invisible here (publishes through this one show at once).
+    /// 0 turns the cache off.
+    public var readCacheSeconds: Double = 5
+    /// The most cached responses (and, separately, releases) kept in memory.
+    public var readCacheEntries = 100_000
 
     /// Sign-in, second factors, sessions. The default seals TOTP seeds with a random key that lives
     /// only as long as the process: `bulwark serve` loads a persistent one from the data directory.

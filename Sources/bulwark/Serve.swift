@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Highest compression ratio of one archive entry.") var maxCompressionRatio: UInt64 = 200
     @Option(help: "Releases per page in release lists.") var releasesPerPage = 100
     @Option(help: "Seconds a verified token is cached (the longest a revoked token keeps working).") var tokenCacheSeconds = 10.0
+    @Option(help: "Seconds rendered read responses are cached (0 turns the cache off).") var readCacheSeconds = 5.0
     @Option(help: "File with the key that seals TOTP seeds (created with a random key if missing; default DATA-DIR/secret.key).")
     var secretKeyFile: String?
     @Flag(help: "Close open sign-up: only the operator creates accounts.") var disableSignUp = false
@@ -53,6 +54,7 @@ struct Serve: AsyncParsableCommand {
         configuration.archiveLimits.maxCompressionRatio = maxCompressionRatio
         configuration.releasesPerPage = releasesPerPage
         configuration.tokenCacheSeconds = tokenCacheSeconds
+        configuration.readCacheSeconds = readCacheSeconds
         try fail {
             if let trustRoots {
                 configuration.trustRoots = SignatureVerifier(

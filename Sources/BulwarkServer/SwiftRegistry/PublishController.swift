@@ -19,6 +19,7 @@ struct PublishController<Context: RequestContext>: Sendable {
     let paths: RegistryPaths
     let authenticator: TokenAuthenticator
     let configuration: ServerConfiguration
+    let readCache: ReadCache
     let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
@@ -85,6 +86,8 @@ struct PublishController<Context: RequestContext>: Sendable {
         }
         committed = true
         try await storage.releases.insert(release)
+        readCache.invalidate(package: id.canonicalKey)
+        if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])
 
         var headers = HTTPFields()

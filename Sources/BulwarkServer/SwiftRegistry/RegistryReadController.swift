@@ -11,20 +11,48 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     let storage: Storage
     let paths: RegistryPaths
     let releasesPerPage: Int
+    let cache: ReadCache
     let fileIO = FileIO()
 
     func addRoutes(to router: Router<Context>) {
         for method in [HTTPRequest.Method.get, .head] {
-            router.on("/identifiers", method: method, use: identifiers)
-            router.on("/:scope/:name", method: method, use: listReleases)
-            router.on("/:scope/:name/:version", method: method, use: releaseOrArchive)
-            router.on("/:scope/:name/:version/Package.swift", method: method, use: manifest)
+            router.on("/identifiers", method: method) { request, context in
+                try await cached(request, package: "/identifiers") { try await identifiers(request, context: context) }
+            }
+            router.on("/:scope/:name", method: method) { request, context in
+                try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                    try await listReleases(request, context: context)
+                }
+            }
+            router.on("/:scope/:name/:version", method: method) { request, context in
+                let segment = try RegistryPaths.segment("version", context)
+                if segment.hasSuffix(".zip") { return try await archive(request, context: context, version: String(segment.dropLast(4))) }
+                return try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                    try await releaseMetadata(request, context: context, segment: segment)
+                }
+            }
+            router.on("/:scope/:name/:version/Package.swift", method: method) { request, context in
+                try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                    try await manifest(request, context: context)
+                }
+            }
         }
+    }
+
+    /// Serves a 200 from the cache, or renders it and keeps it. Only in-memory bodies are cached.
+    func cached(_ request: Request, package: String, _ render: () async throws -> Rendered) async throws -> Response {
+        let key = paths.baseURL(for: request) + request.uri.description
+        if let entry = cache.get(package: package, key: key) {
+            return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
+        }
+        let rendered = try await render()
+        if rendered.status == .ok { cache.set(package: package, key: key, headers: rendered.headers, body: rendered.body) }
+        return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
     }
 
     // MARK: GET /{scope}/{name}
 
-    @Sendable func listReleases(_ request: Request, context: Context) async throws -> Response {
+    func listReleases(_ request: Request, context: Context) async throws -> Rendered {
         var id = try RegistryPaths.packageID(context)
         if id.name.hasSuffix(".json"), let trimmed = try? PackageIdentifier(scope: id.scope, name: String(id.name.dropLast(5))) {
             id = trimmed
@@ -66,9 +94,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     // MARK: GET /{scope}/{name}/{version}[.zip|.json]
 
-    @Sendable func releaseOrArchive(_ request: Request, context: Context) async throws -> Response {
-        let segment = try RegistryPaths.segment("version", context)
-        if segment.hasSuffix(".zip") { return try await archive(request, context: context, version: String(segment.dropLast(4))) }
+    func releaseMetadata(_ request: Request, context: Context, segment: String) async throws -> Rendered {
         let versionString = segment.hasSuffix(".json") ? String(segment.dropLast(5)) : segment
         let (id, release) = try await findRelease(context, versionString)
         let base = paths.baseURL(for: request)
@@ -99,15 +125,18 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Rendered(headers: headers, body: ByteBuffer(bytes: data))
     }
 
     func findRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release) {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(versionString)
+        let key = id.canonicalKey + "@" + version.precedenceKey
+        if let release = cache.release(key) { return (id, release) }
         guard let release = try await storage.releases.release(id, version: version) else {
             throw BulwarkError.notFound("version \(version) of \(id) not found")
         }
+        cache.setRelease(key, release)
         return (id, release)
     }
 
@@ -140,7 +169,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     // MARK: GET /{scope}/{name}/{version}/Package.swift[?swift-version=]
 
-    @Sendable func manifest(_ request: Request, context: Context) async throws -> Response {
+    func manifest(_ request: Request, context: Context) async throws -> Rendered {
         let (_, release) = try await findRelease(context, try RegistryPaths.segment("version", context))
         let base = paths.baseURL(for: request)
         var headers = HTTPFields()
@@ -155,10 +184,10 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             guard let alternate = release.manifests.first(where: { ToolsVersion.fromAlternateManifestName($0.filename) == wanted }) else {
                 var redirect = HTTPFields()
                 redirect[.location] = "\(paths.releaseURL(base, release.package, release.version))/Package.swift"
-                return Response(status: .seeOther, headers: redirect)
+                return Rendered(status: .seeOther, headers: redirect, body: ByteBuffer())
             }
             headers[.contentDisposition] = "attachment; filename=\"\(alternate.filename)\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: alternate.bytes)))
+            return Rendered(headers: headers, body: ByteBuffer(bytes: alternate.bytes))
         }
 
         guard let main = release.manifests.first(where: { $0.filename == "Package.swift" }) else {
@@ -173,12 +202,12 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             return "<\(url)>; rel=\"alternate\"; filename=\"\(manifest.filename)\"; swift-tools-version=\"\(tools)\""
         }
         if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: main.bytes)))
+        return Rendered(headers: headers, body: ByteBuffer(bytes: main.bytes))
     }
 
     // MARK: GET /identifiers?url=
 
-    @Sendable func identifiers(_ request: Request, context: Context) async throws -> Response {
+    func identifiers(_ request: Request, context: Context) async throws -> Rendered {
         guard let raw = request.uri.queryParameters.get("url"), !raw.isEmpty else {
             throw BulwarkError.badRequest("missing query parameter 'url'")
         }
@@ -190,10 +219,17 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         return try Self.json(["identifiers": ids.map(\.description)])
     }
 
-    static func json(_ object: [String: Any], headers: HTTPFields = [:]) throws -> Response {
+    static func json(_ object: [String: Any], headers: HTTPFields = [:]) throws -> Rendered {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Rendered(headers: headers, body: ByteBuffer(bytes: data))
     }
+}
+
+/// A response rendered into memory (what the cache keeps).
+struct Rendered {
+    var status: HTTPResponse.Status = .ok
+    var headers: HTTPFields
+    var body: ByteBuffer
 }

@@ -1,0 +1,96 @@
+import BulwarkCore
+import Foundation
+import HTTPTypes
+import NIOCore
+import Synchronization
+
+/// Rendered read responses (release lists, release metadata, manifests, identifier lookups), so
+/// repeated reads skip the database and JSON encoding.
+///
+/// Releases never change, but a package's list and its metadata links do when a version is
+/// published: a publish through this process drops the package's entries at once, and every entry
+/// expires after `ttl` seconds, which bounds how long a publish through another instance (or the
+/// admin CLI) stays invisible here.
+final class ReadCache: Sendable {
+    struct Entry: Sendable {
+        let headers: HTTPFields
+        let body: ByteBuffer
+        let expires: Date
+    }
+
+    private struct State {
+        /// package key → (request key → entry)
+        var packages: [String: [String: Entry]] = [:]
+        var count = 0
+        /// Releases are immutable: cached without expiry (bounded like the rest).
+        var releases: [String: Release] = [:]
+    }
+
+    private let state = Mutex(State())
+    let ttl: TimeInterval
+    let maxEntries: Int
+    private let now: @Sendable () -> Date
+
+    init(ttl: TimeInterval, maxEntries: Int, now: @escaping @Sendable () -> Date) {
+        self.ttl = ttl
+        self.maxEntries = maxEntries
+        self.now = now
+    }
+
+    var isEnabled: Bool { ttl > 0 && maxEntries > 0 }
+
+    func get(package: String, key: String) -> Entry? {
+        guard isEnabled else { return nil }
+        let at = now()
+        return state.withLock { state in
+            guard let entry = state.packages[package]?[key] else { return nil }
+            guard entry.expires > at else {
+                state.packages[package]?[key] = nil
+                state.count -= 1
+                return nil
+            }
+            return entry
+        }
+    }
+
+    func set(package: String, key: String, headers: HTTPFields, body: ByteBuffer) {
+        guard isEnabled else { return }
+        let entry = Entry(headers: headers, body: body, expires: now().addingTimeInterval(ttl))
+        state.withLock { state in
+            if state.count >= maxEntries {
+                // Simple and bounded: start over rather than track recency on every hit.
+                state.packages.removeAll(keepingCapacity: true)
+                state.count = 0
+            }
+            if state.packages[package, default: [:]].updateValue(entry, forKey: key) == nil { state.count += 1 }
+        }
+    }
+
+    func release(_ key: String) -> Release? {
+        guard isEnabled else { return nil }
+        return state.withLock { $0.releases[key] }
+    }
+
+    func setRelease(_ key: String, _ release: Release) {
+        guard isEnabled else { return }
+        state.withLock { state in
+            if state.releases.count >= maxEntries { state.releases.removeAll(keepingCapacity: true) }
+            state.releases[key] = release
+        }
+    }
+
+    /// Drops every cached response of a package (after a publish).
+    func invalidate(package: String) {
+        state.withLock { state in
+            if let removed = state.packages.removeValue(forKey: package) { state.count -= removed.count }
+        }
+    }
+
+    /// Drops everything (e.g. identifier lookups after a publish that adds repository URLs).
+    func invalidateAll() {
+        state.withLock { state in
+            state.packages.removeAll(keepingCapacity: true)
+            state.count = 0
+        }
+    }
+}
