@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "BulwarkServer",
             dependencies: [
-                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage", "BulwarkWebAuthn",
+                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage", "BulwarkWebAuthn", "BulwarkAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

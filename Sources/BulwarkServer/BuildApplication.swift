@@ -1,3 +1,4 @@
+import BulwarkAudit
 import BulwarkStorage
 import BulwarkWebAuthn
 import Foundation
@@ -80,6 +81,7 @@ public func buildRouter(
         storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
         accountController: accountController, sessionController: sessionController, ip: ip, now: now
     ).addRoutes(to: router)
+    RegistriesPage<Context>(data: try? RegistryData.bundled()).addRoutes(to: router)
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
     RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
         .addRoutes(to: router)
