@@ -32,6 +32,8 @@ public struct AuditReport: Sendable {
     public var errors: [FileError]
     /// The data used.
     public var data: RegistryData
+    /// Postures read from a Bulwark registry (`--registry URL`), if asked for.
+    public var bulwark: BulwarkLookup?
 
     /// Pairs dependencies with the data's statuses.
     public init(dependencies: [Dependency], errors: [FileError], data: RegistryData) {

@@ -77,6 +77,7 @@ public func buildRouter(
     let accountController = AccountController<Context>(storage: storage, sessions: sessions, log: log, configuration: security, ip: ip, now: now)
     accountController.addRoutes(to: router)
     ScopeController<Context>(storage: storage, sessions: sessions, now: now).addRoutes(to: router)
+    PackageSecurityController<Context>(storage: storage, configuration: security).addRoutes(to: router)
     PasskeyController<Context>(
         storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
         accountController: accountController, sessionController: sessionController, ip: ip, now: now

@@ -1,6 +1,9 @@
 import ArgumentParser
 import BulwarkAudit
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +41,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Exit 1 when a dependency comes from a registry at or below this level: none, optional or available.")
     var failOn: FailLevel = .never
 
+    @Option(help: "A Bulwark registry's URL: read the security posture of the Swift packages pinned to it.")
+    var registry: String?
+
     @Flag(help: "Print the registries' 2FA data (a table, or the data file with --format json) and exit.")
     var registries = false
 
@@ -63,11 +69,14 @@ struct AuditCommand: AsyncParsableCommand {
         let showProgress = isatty(2) == 1
         // Progress on stderr, only on a terminal and only for large trees.
         let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? Self.printProgress : nil
-        let report: AuditReport
+        var report: AuditReport
         do {
             report = try Audit.run(root: root, data: data, progress: progress)
         } catch {
             fail("\(error)")
+        }
+        if let registry {
+            report.bulwark = await Self.lookUp(report.registryPinnedSwiftPackages, registry: registry, errors: &report.errors)
         }
         let output: String
         do {
@@ -81,6 +90,29 @@ struct AuditCommand: AsyncParsableCommand {
         if !report.failing(at: failOn).isEmpty {
             throw ExitCode.failure
         }
+    }
+
+    /// Fetches `GET /api/v1/packages/{scope}/{name}/security` for each package; a package the
+    /// registry doesn't know, or a failed request, becomes a report error, not a crash.
+    static func lookUp(_ packages: [String], registry: String, errors: inout [FileError]) async -> BulwarkLookup {
+        let base = registry.hasSuffix("/") ? String(registry.dropLast()) : registry
+        var found: [String: BulwarkPosture] = [:]
+        for package in packages {
+            let parts = package.split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let url = URL(string: "\(base)/api/v1/packages/\(parts[0])/\(parts[1])/security") else { continue }
+            do {
+                let (data, response) = try await URLSession.shared.data(from: url)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                guard status == 200 else {
+                    errors.append(FileError(file: url.absoluteString, message: "the registry answered \(status)"))
+                    continue
+                }
+                found[package] = try JSONDecoder().decode(BulwarkPosture.self, from: data)
+            } catch {
+                errors.append(FileError(file: url.absoluteString, message: "cannot read the security posture: \(error.localizedDescription)"))
+            }
+        }
+        return BulwarkLookup(registry: base, packages: found)
     }
 
     @Sendable private static func printProgress(done: Int, total: Int) {

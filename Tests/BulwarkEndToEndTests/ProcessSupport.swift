@@ -320,10 +320,10 @@ final class ServerProcess {
         }
     }
 
-    /// Parses the port from a line like "listening on https://127.0.0.1:8443".
+    /// Parses the port from a line like "listening on https://127.0.0.1:8443" (or http://).
     static func listeningPort(in output: String) -> Int? {
         for line in output.split(whereSeparator: \.isNewline) {
-            guard let marker = line.range(of: "listening on https://") else { continue }
+            guard let marker = line.range(of: "listening on https://") ?? line.range(of: "listening on http://") else { continue }
             let authority = line[marker.upperBound...].prefix { !$0.isWhitespace && $0 != "/" }
             if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
                 port > 0

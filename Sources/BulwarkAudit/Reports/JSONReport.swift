@@ -29,11 +29,19 @@ extension AuditReport {
             if let original = row.originalTwoFactor, original != row.twoFactor { object["originalTwoFactor"] = original.rawValue }
             registries[row.id.rawValue] = object
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "dependencies": dependencyObjects,
             "summary": ["total": total, "byRegistry": registries, "dataVersion": data.dataVersion, "verdict": verdict],
             "errors": errors.map { ["file": $0.file, "message": $0.message] },
         ]
+        if let bulwark {
+            let encoder = JSONEncoder()
+            var packages: [String: Any] = [:]
+            for (name, posture) in bulwark.packages {
+                packages[name] = try JSONSerialization.jsonObject(with: try encoder.encode(posture))
+            }
+            document["bulwark"] = ["registry": bulwark.registry, "packages": packages]
+        }
         let encoded = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: encoded, as: UTF8.self) + "\n"
     }

@@ -24,6 +24,11 @@ extension AuditReport {
             let outcome = failing == 0 ? "passed" : "\(failing) \(noun) at or below \"\(failOn.rawValue)\""
             lines.append("--fail-on \(failOn.rawValue): \(outcome)")
         }
+        if let bulwark {
+            lines.append("")
+            lines.append("Swift packages on \(bulwark.registry):")
+            for name in bulwark.packages.keys.sorted() { lines.append("  \(name): \(bulwark.packages[name]!.summary)") }
+        }
         if !errors.isEmpty {
             lines.append("")
             lines.append("\(errors.count) \(errors.count == 1 ? "file" : "files") could not be read:")
