@@ -49,3 +49,22 @@ import Testing
         }
     }
 }
+
+@Suite struct ArchiveServingTests {
+    @Test(arguments: [0.0, 5.0])
+    func archivesAreServedByteForByteFromMemoryOrDisk(cacheSeconds: Double) async throws {
+        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = cacheSeconds })
+        let archive = try Archives.package(files: [
+            "Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Pkg\")\n",
+            "Sources/Pkg/Big.swift": "// " + String(repeating: "x", count: 400_000) + "\n",
+        ])
+        try await registry.test { client async throws in
+            #expect(try await client.publish("/test/pkg/1.0.0", PublishBody(archive: archive), token: registry.token).status == .created)
+            for _ in 0..<2 {
+                let zip = try await client.execute(uri: "/test/pkg/1.0.0.zip", method: .get)
+                #expect(Array(buffer: zip.body) == archive)
+                #expect(zip.headers[.contentLength] == String(archive.count))
+            }
+        }
+    }
+}

@@ -24,6 +24,30 @@ final class ReadCache: Sendable {
         var count = 0
         /// Releases are immutable: cached without expiry (bounded like the rest).
         var releases: [String: Release] = [:]
+        /// Small archives by checksum (content-addressed, so never stale), within a byte budget.
+        var archives: [String: ByteBuffer] = [:]
+        var archiveBytes = 0
+    }
+
+    /// Archives up to this size are kept in memory; larger ones stream from disk.
+    let smallArchiveLimit = 256 * 1024
+    /// The most bytes of archives kept in memory.
+    let archiveBudget = 64 * 1024 * 1024
+
+    func archive(_ checksum: String) -> ByteBuffer? {
+        guard isEnabled else { return nil }
+        return state.withLock { $0.archives[checksum] }
+    }
+
+    func setArchive(_ checksum: String, _ bytes: ByteBuffer) {
+        guard isEnabled, bytes.readableBytes <= smallArchiveLimit else { return }
+        state.withLock { state in
+            if state.archiveBytes + bytes.readableBytes > archiveBudget {
+                state.archives.removeAll(keepingCapacity: true)
+                state.archiveBytes = 0
+            }
+            if state.archives.updateValue(bytes, forKey: checksum) == nil { state.archiveBytes += bytes.readableBytes }
+        }
     }
 
     private let state = Mutex(State())

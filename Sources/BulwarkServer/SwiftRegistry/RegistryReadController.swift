@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 
 /// The read side of the Swift Package Registry API (SE-0292): release lists, release metadata,
 /// manifests, source archives and repository-URL lookups. Anonymous: the registry is public.
@@ -143,7 +144,22 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     func archive(_ request: Request, context: Context, version: String) async throws -> Response {
         let (_, release) = try await findRelease(context, version)
         let path = storage.blobs.path(forChecksum: release.checksum)
-        let body = try await fileIO.loadFile(path: path, context: context)
+        let body: ResponseBody
+        if let bytes = cache.archive(release.checksum) {
+            body = ResponseBody(byteBuffer: bytes)
+        } else if release.archiveSize <= Int64(cache.smallArchiveLimit), cache.isEnabled {
+            // Small archives are read once and then served from memory; they never change.
+            let bytes = try await NIOThreadPool.singleton.runIfActive {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw BulwarkError.internalError("the archive of \(release.package) \(release.version) is missing from storage")
+                }
+                return ByteBuffer(bytes: data)
+            }
+            cache.setArchive(release.checksum, bytes)
+            body = ResponseBody(byteBuffer: bytes)
+        } else {
+            body = try await fileIO.loadFile(path: path, context: context)
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
         headers[.contentLength] = String(release.archiveSize)
