@@ -4,6 +4,7 @@ import BulwarkStorage
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct ReadCacheTests {
