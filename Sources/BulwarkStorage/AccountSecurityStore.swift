@@ -64,4 +64,11 @@ public protocol AccountSecurityStore: Sendable {
     func recordFailure(key: String, at date: Date, countingSince since: Date) async throws -> Int
     /// Failures under `key` at or after `since`.
     func failures(key: String, since: Date) async throws -> Int
+
+    // MARK: Housekeeping
+    /// Deletes challenges that expired before `now`, sessions last seen before `sessionsIdleSince`
+    /// or created before `sessionsCreatedSince`, and throttling failures older than `failuresSince`.
+    /// Anyone can make such rows (failed sign-ins, username-less challenges), so they must not pile up.
+    /// Returns how many rows went.
+    func purgeExpired(now: Date, sessionsIdleSince: Date, sessionsCreatedSince: Date, failuresSince: Date) async throws -> Int
 }

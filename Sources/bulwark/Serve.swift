@@ -76,6 +76,21 @@ struct Serve: AsyncParsableCommand {
             // Tests and scripts wait for this line; write it unbuffered.
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
         })
+        // Housekeeping: expired challenges and sessions, old throttling failures.
+        let security = configuration.security
+        let purge = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(300))
+                let now = Date()
+                let removed = (try? await stores.security.purgeExpired(
+                    now: now, sessionsIdleSince: now.addingTimeInterval(-security.sessionIdleTimeout),
+                    sessionsCreatedSince: now.addingTimeInterval(-security.sessionAbsoluteTimeout),
+                    failuresSince: now.addingTimeInterval(-security.failureWindow)
+                )) ?? 0
+                if removed > 0 { logger.debug("housekeeping removed \(removed) expired rows") }
+            }
+        }
+        defer { purge.cancel() }
         try await app.runService()
     }
 }
