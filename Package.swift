@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Domain: identifiers, versions, URL normalisation, problems, multipart framing. No I/O, no dependencies.
@@ -87,7 +88,8 @@ let package = Package(
         .target(
             name: "BulwarkServer",
             dependencies: [
-                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage", "BulwarkWebAuthn", "BulwarkAudit",
+                "BulwarkCore", "BulwarkArchive", "BulwarkAuth", "BulwarkStorage", "BulwarkWebAuthn", "BulwarkAudit", "BulwarkQR",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -82,6 +82,10 @@ public func buildRouter(
         storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
         accountController: accountController, sessionController: sessionController, ip: ip, now: now
     ).addRoutes(to: router)
+    OpenAPIDocument.addRoutes(to: router)
+    WebController<Context>(
+        storage: storage, sessions: sessions, configuration: security, passkeysAvailable: relyingParty(configuration) != nil, now: now
+    ).addRoutes(to: router)
     RegistriesPage<Context>(data: try? RegistryData.bundled()).addRoutes(to: router)
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
     RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)

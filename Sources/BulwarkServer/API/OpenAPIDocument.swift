@@ -1,0 +1,402 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The hand-written OpenAPI 3.1 description of the JSON API (`/api/v1`) and, briefly, of the
+/// Swift package registry endpoints. Served at `GET /api/v1/openapi.json`.
+enum OpenAPIDocument {
+    static func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/api/v1/openapi.json") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: json))
+            )
+        }
+    }
+
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Bulwark",
+    "version": "1",
+    "summary": "A Swift package registry where every publish is protected by a second factor.",
+    "description": "The JSON API under /api/v1 is what Bulwark's web pages use; any HTTP client can use it too. Sessions are server-side behind the HttpOnly, SameSite=Strict cookie `bulwark_session` (Secure under TLS). State-changing requests authenticated by that cookie must carry an `Origin` header equal to the registry's origin (its --base-url), or they get 403. Sensitive actions need a second factor verified within the step-up window (10 minutes by default): without one they answer 403 with problem type https://bulwark.dev/problems/step-up-required, and the client should ask for a TOTP code or a passkey (POST /api/v1/session/totp or /api/v1/session/webauthn) and retry. There are no SMS or e-mail codes: both can be intercepted or redirected by whoever controls the phone number or mailbox. Every error is an RFC 9457 problem detail (application/problem+json).",
+    "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
+  },
+  "servers": [ { "url": "/" } ],
+  "tags": [
+    { "name": "session", "description": "Sign-up, sign-in with a password and a second factor, passkey-only sign-in, step-up, sign-out." },
+    { "name": "account", "description": "The signed-in account: second factors, recovery codes, security log." },
+    { "name": "tokens", "description": "API tokens (bwk_…) for the Swift registry." },
+    { "name": "registry", "description": "The Swift Package Registry protocol (SE-0292, SE-0321, SE-0391)." },
+    { "name": "meta", "description": "This document and health checks." }
+  ],
+  "paths": {
+    "/api/v1/openapi.json": {
+      "get": {
+        "tags": ["meta"], "operationId": "getOpenAPI", "summary": "This OpenAPI document", "security": [],
+        "responses": { "200": { "description": "The document", "content": { "application/json": { "schema": { "type": "object" } } } } }
+      }
+    },
+    "/api/v1/accounts": {
+      "post": {
+        "tags": ["session"], "operationId": "signUp", "summary": "Create an account (closed with `serve --disable-sign-up`)", "security": [],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SignUp" } } } },
+        "responses": {
+          "201": { "description": "Created", "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": "string" } }, "required": ["username"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/session": {
+      "post": {
+        "tags": ["session"], "operationId": "signIn", "summary": "Password step of a sign-in", "security": [],
+        "description": "Starts a session (a new session id, set as the cookie). An account with second factors must then pass one; an account without any may only enrol one while 2FA is required.",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Credentials" } } } },
+        "responses": {
+          "200": { "description": "Password accepted", "headers": { "Set-Cookie": { "$ref": "#/components/headers/SessionCookie" } }, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SignInState" } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "429": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "delete": {
+        "tags": ["session"], "operationId": "signOut", "summary": "Sign out (ends the server-side session)",
+        "responses": { "204": { "description": "Signed out; the cookie is cleared" }, "403": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/api/v1/session/totp": {
+      "post": {
+        "tags": ["session"], "operationId": "signInTOTP", "summary": "Second step with an authenticator-app code, or a step-up when already signed in",
+        "description": "RFC 6238 (SHA-1, 6 digits, 30 s, ±1 step). A code whose time step is at or below the last accepted one is refused. Five failures in fifteen minutes lock the factor.",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Code" } } } },
+        "responses": {
+          "200": { "description": "Signed in (or stepped up)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Authenticated" } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" },
+          "429": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/session/recovery-code": {
+      "post": {
+        "tags": ["session"], "operationId": "signInRecoveryCode", "summary": "Second step with a single-use recovery code",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Code" } } } },
+        "responses": {
+          "200": { "description": "Signed in (or stepped up); the code is used up", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Authenticated" } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
+          "429": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/session/webauthn/options": {
+      "post": {
+        "tags": ["session"], "operationId": "passkeySignInOptions", "summary": "Options for navigator.credentials.get()", "security": [],
+        "description": "Without a username: a discoverable-credential (passkey) sign-in, allowCredentials empty. The challenge is single-use and expires after 5 minutes.",
+        "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": "string" } } } } } },
+        "responses": {
+          "200": { "description": "PublicKeyCredentialRequestOptions, JSON encoding (base64url)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PublicKeyCredentialRequestOptionsJSON" } } } },
+          "503": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/session/webauthn": {
+      "post": {
+        "tags": ["session"], "operationId": "passkeySignIn", "summary": "Sign in with a passkey alone (both factors), or step up", "security": [],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuthenticationResponseJSON" } } } },
+        "responses": {
+          "200": { "description": "Signed in", "headers": { "Set-Cookie": { "$ref": "#/components/headers/SessionCookie" } }, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Authenticated" } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "503": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account": {
+      "get": {
+        "tags": ["account"], "operationId": "getAccount", "summary": "The account, its second factors and recovery codes left",
+        "responses": {
+          "200": { "description": "The account", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Account" } } } },
+          "401": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/totp": {
+      "post": {
+        "tags": ["account"], "operationId": "startTOTP", "summary": "Start enrolling an authenticator app",
+        "description": "Returns a new secret, pending until confirmed with one correct code. Replaces a pending one.",
+        "responses": {
+          "200": { "description": "The secret (base32) and its otpauth:// URI", "content": { "application/json": { "schema": { "type": "object", "properties": { "secret": { "type": "string" }, "otpauthURI": { "type": "string" } }, "required": ["secret", "otpauthURI"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "delete": {
+        "tags": ["account"], "operationId": "deleteTOTP", "summary": "Remove the authenticator app (step-up; not the last factor while 2FA is required)",
+        "responses": {
+          "204": { "description": "Removed" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/totp/confirm": {
+      "post": {
+        "tags": ["account"], "operationId": "confirmTOTP", "summary": "Activate the pending authenticator app with one correct code",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Code" } } } },
+        "responses": {
+          "200": { "description": "Active. The account's first factor also gets 10 recovery codes, shown once.", "content": { "application/json": { "schema": { "type": "object", "properties": { "totp": { "type": "boolean" }, "recoveryCodes": { "$ref": "#/components/schemas/RecoveryCodes" } }, "required": ["totp"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/passkeys/options": {
+      "post": {
+        "tags": ["account"], "operationId": "passkeyRegistrationOptions", "summary": "Options for navigator.credentials.create()",
+        "description": "User verification required, discoverable credential required; the base URL's host is the rpId.",
+        "responses": {
+          "200": { "description": "PublicKeyCredentialCreationOptions, JSON encoding (base64url)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PublicKeyCredentialCreationOptionsJSON" } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "503": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/passkeys": {
+      "post": {
+        "tags": ["account"], "operationId": "registerPasskey", "summary": "Register a passkey",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "credential": { "$ref": "#/components/schemas/RegistrationResponseJSON" }, "name": { "type": "string", "minLength": 1, "maxLength": 64 } }, "required": ["credential"] } } } },
+        "responses": {
+          "201": { "description": "Registered. The account's first factor also gets 10 recovery codes, shown once.", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "backedUp": { "type": "boolean" }, "recoveryCodes": { "$ref": "#/components/schemas/RecoveryCodes" } }, "required": ["id", "name", "backedUp"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/passkeys/{id}": {
+      "delete": {
+        "tags": ["account"], "operationId": "removePasskey", "summary": "Remove a passkey (step-up; not the last factor while 2FA is required)",
+        "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The credential id, base64url" } ],
+        "responses": {
+          "204": { "description": "Removed" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/recovery-codes": {
+      "post": {
+        "tags": ["account"], "operationId": "regenerateRecoveryCodes", "summary": "Replace the recovery codes with 10 new ones (step-up)",
+        "responses": {
+          "200": { "description": "The new codes, shown once; the old ones stop working", "content": { "application/json": { "schema": { "type": "object", "properties": { "recoveryCodes": { "$ref": "#/components/schemas/RecoveryCodes" } }, "required": ["recoveryCodes"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "409": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/account/events": {
+      "get": {
+        "tags": ["account"], "operationId": "securityLog", "summary": "The security log: sign-ins, factors, recovery codes, tokens (newest first, at most 200)",
+        "responses": {
+          "200": { "description": "Events", "content": { "application/json": { "schema": { "type": "object", "properties": { "events": { "type": "array", "items": { "$ref": "#/components/schemas/SecurityEvent" } } }, "required": ["events"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/tokens": {
+      "get": {
+        "tags": ["tokens"], "operationId": "listTokens", "summary": "The account's API tokens (never the secrets)",
+        "responses": {
+          "200": { "description": "Tokens", "content": { "application/json": { "schema": { "type": "object", "properties": { "tokens": { "type": "array", "items": { "$ref": "#/components/schemas/Token" } } }, "required": ["tokens"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "post": {
+        "tags": ["tokens"], "operationId": "createToken", "summary": "Create a bwk_ token for the Swift registry (step-up; only for scopes the account owns)",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewToken" } } } },
+        "responses": {
+          "201": { "description": "The token, shown once; only its SHA-256 is stored", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "string" }, "token": { "type": "string", "pattern": "^bwk_" }, "expiresAt": { "type": "string", "format": "date-time" } }, "required": ["id", "token", "expiresAt"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/tokens/{id}": {
+      "delete": {
+        "tags": ["tokens"], "operationId": "revokeToken", "summary": "Revoke a token",
+        "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } } ],
+        "responses": { "204": { "description": "Revoked" }, "401": { "$ref": "#/components/responses/Problem" }, "404": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/api/v1/scopes": {
+      "get": {
+        "tags": ["tokens"], "operationId": "listScopes", "summary": "The scopes the account owns",
+        "responses": {
+          "200": { "description": "Scopes", "content": { "application/json": { "schema": { "type": "object", "properties": { "scopes": { "type": "array", "items": { "type": "string" } } }, "required": ["scopes"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "post": {
+        "tags": ["tokens"], "operationId": "claimScope", "summary": "Claim an unowned scope (tokens only cover owned scopes; the first publisher into an unowned scope also becomes its owner)",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$" } }, "required": ["name"] } } } },
+        "responses": {
+          "201": { "description": "Claimed", "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string" }, "owners": { "type": "array", "items": { "type": "string" } } }, "required": ["name", "owners"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/security": {
+      "get": {
+        "tags": ["registry"], "operationId": "packageSecurity", "summary": "A package's public security posture (what `bulwark audit --registry URL` reads)", "security": [],
+        "description": "The publishing policy, how the scope's owners protect their accounts (factor kinds, never secrets) and how many releases are signed.",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
+        "responses": {
+          "200": { "description": "The posture", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PackageSecurity" } } } },
+          "404": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/login": {
+      "post": {
+        "tags": ["registry"], "operationId": "registryLogin", "summary": "SE-0378 login check: 200 for a valid token", "security": [ { "bearer": [] } ],
+        "responses": { "200": { "description": "The token is valid" }, "401": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/identifiers": {
+      "get": {
+        "tags": ["registry"], "operationId": "lookupIdentifiers", "summary": "Package identifiers for a repository URL", "security": [],
+        "parameters": [ { "name": "url", "in": "query", "required": true, "schema": { "type": "string" } } ],
+        "responses": { "200": { "description": "{\"identifiers\":[…]}" }, "404": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/{scope}/{name}": {
+      "get": {
+        "tags": ["registry"], "operationId": "listReleases", "summary": "Releases of a package", "security": [],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
+        "responses": { "200": { "description": "{\"releases\":{…}}" }, "404": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/{scope}/{name}/{version}": {
+      "get": {
+        "tags": ["registry"], "operationId": "fetchRelease", "summary": "Release metadata, or the source archive with the `.zip` suffix", "security": [],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "responses": { "200": { "description": "Release metadata (JSON) or application/zip" }, "404": { "$ref": "#/components/responses/Problem" } }
+      },
+      "put": {
+        "tags": ["registry"], "operationId": "publish", "summary": "Publish a release (needs a bwk_ token with the publish scope for this package)", "security": [ { "bearer": [] } ],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "properties": { "source-archive": { "type": "string", "contentMediaType": "application/zip" }, "source-archive-signature": { "type": "string" }, "metadata": { "type": "string", "contentMediaType": "application/json" }, "metadata-signature": { "type": "string" } }, "required": ["source-archive"] } } } },
+        "responses": { "201": { "description": "Published" }, "401": { "$ref": "#/components/responses/Problem" }, "403": { "$ref": "#/components/responses/Problem" }, "409": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" } }
+      }
+    },
+    "/{scope}/{name}/{version}/Package.swift": {
+      "get": {
+        "tags": ["registry"], "operationId": "fetchManifest", "summary": "The release's manifest (`?swift-version=` for an alternate one)", "security": [],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "responses": { "200": { "description": "text/x-swift" }, "404": { "$ref": "#/components/responses/Problem" } }
+      }
+    }
+  },
+  "security": [ { "session": [] } ],
+  "components": {
+    "securitySchemes": {
+      "session": { "type": "apiKey", "in": "cookie", "name": "bulwark_session", "description": "Server-side session; state-changing requests also need a matching Origin header." },
+      "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "bwk_ token" }
+    },
+    "headers": {
+      "SessionCookie": { "description": "bulwark_session=…; HttpOnly; SameSite=Strict; Path=/ (Secure under TLS). A new id at every sign-in.", "schema": { "type": "string" } }
+    },
+    "parameters": {
+      "scope": { "name": "scope", "in": "path", "required": true, "schema": { "type": "string" } },
+      "name": { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
+      "version": { "name": "version", "in": "path", "required": true, "schema": { "type": "string" } }
+    },
+    "responses": {
+      "Problem": { "description": "An error, as an RFC 9457 problem detail", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+      "StepUpRequired": { "description": "Forbidden: for a sensitive action, type https://bulwark.dev/problems/step-up-required means a second factor must be verified first (POST /api/v1/session/totp or /api/v1/session/webauthn), then retry; other 403s are a missing or foreign Origin.", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+    },
+    "schemas": {
+      "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details. Responses also carry Content-Version: 1.",
+        "properties": {
+          "type": { "type": "string", "description": "about:blank, or https://bulwark.dev/problems/step-up-required" },
+          "title": { "type": "string" },
+          "status": { "type": "integer", "minimum": 400, "maximum": 599 },
+          "detail": { "type": "string", "description": "A human-readable explanation" }
+        },
+        "required": ["type", "title", "status", "detail"]
+      },
+      "SignUp": { "type": "object", "properties": { "username": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,39}$" }, "email": { "type": "string", "format": "email" }, "password": { "type": "string", "minLength": 12, "description": "12 to 72 bytes" } }, "required": ["username", "email", "password"] },
+      "Credentials": { "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string" } }, "required": ["username", "password"] },
+      "Code": { "type": "object", "properties": { "code": { "type": "string" } }, "required": ["code"] },
+      "SignInState": {
+        "type": "object",
+        "properties": {
+          "state": { "type": "string", "enum": ["second-factor-required", "enrolment-required", "authenticated"] },
+          "methods": { "type": "array", "items": { "type": "string", "enum": ["passkey", "totp", "recovery-code"] } }
+        },
+        "required": ["state"]
+      },
+      "Authenticated": { "type": "object", "properties": { "state": { "const": "authenticated" }, "username": { "type": "string" } }, "required": ["state"] },
+      "RecoveryCodes": { "type": "array", "items": { "type": "string" }, "minItems": 10, "maxItems": 10, "description": "Single-use, shown once; only hashes are stored" },
+      "Passkey": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "lastUsedAt": { "type": ["string", "null"], "format": "date-time" }, "backedUp": { "type": "boolean", "description": "Synced passkey (true) or device-bound (false)" } }, "required": ["id", "name", "createdAt", "lastUsedAt", "backedUp"] },
+      "Account": {
+        "type": "object",
+        "properties": {
+          "username": { "type": "string" }, "email": { "type": "string" },
+          "state": { "type": "string", "enum": ["second-factor-required", "enrolment-required", "authenticated"] },
+          "secondFactors": { "type": "object", "properties": { "totp": { "type": "boolean" }, "passkeys": { "type": "array", "items": { "$ref": "#/components/schemas/Passkey" } }, "recoveryCodesLeft": { "type": "integer", "minimum": 0 } }, "required": ["totp", "passkeys", "recoveryCodesLeft"] }
+        },
+        "required": ["username", "email", "secondFactors"]
+      },
+      "SecurityEvent": { "type": "object", "properties": { "kind": { "type": "string" }, "detail": { "type": "string" }, "ip": { "type": ["string", "null"] }, "at": { "type": "string", "format": "date-time" } }, "required": ["kind", "detail", "ip", "at"] },
+      "NewToken": {
+        "type": "object",
+        "properties": {
+          "name": { "type": "string" },
+          "scopes": { "type": "array", "items": { "type": "string", "enum": ["publish"] }, "minItems": 1 },
+          "packages": { "type": "array", "items": { "type": "string", "description": "scope.name or scope.*" }, "minItems": 1, "maxItems": 100 },
+          "expiresInDays": { "type": "integer", "minimum": 1, "maximum": 366, "default": 90 }
+        },
+        "required": ["scopes", "packages"]
+      },
+      "Token": { "type": "object", "properties": { "id": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": ["string", "null"], "format": "date-time" }, "lastUsedAt": { "type": ["string", "null"], "format": "date-time" }, "revoked": { "type": "boolean" } }, "required": ["id", "scopes", "packages", "createdAt", "revoked"] },
+      "PackageSecurity": {
+        "type": "object",
+        "properties": {
+          "package": { "type": "string" },
+          "policy": { "type": "object", "properties": { "secondFactor": { "type": "string", "enum": ["any", "none"] }, "publishing": { "type": "string" }, "registryRequiresSecondFactor": { "type": "boolean" } } },
+          "owners": { "type": "array", "items": { "type": "object", "properties": { "username": { "type": "string" }, "passkeys": { "type": "integer" }, "totp": { "type": "boolean" } } } },
+          "ownersWithPasskeys": { "type": "integer" },
+          "ownersWithoutSecondFactor": { "type": "integer" },
+          "releases": { "type": "object", "properties": { "count": { "type": "integer" }, "signed": { "type": "integer" }, "latest": { "type": ["string", "null"] }, "latestSigned": { "type": "boolean" } } }
+        },
+        "required": ["package", "policy", "owners", "releases"]
+      },
+      "PublicKeyCredentialCreationOptionsJSON": { "type": "object", "description": "W3C WebAuthn Level 3 JSON form; binary fields are base64url. Feed it to PublicKeyCredential.parseCreationOptionsFromJSON().", "properties": { "rp": { "type": "object" }, "user": { "type": "object" }, "challenge": { "type": "string" }, "pubKeyCredParams": { "type": "array", "items": { "type": "object" } }, "timeout": { "type": "integer" }, "excludeCredentials": { "type": "array", "items": { "type": "object" } }, "authenticatorSelection": { "type": "object" }, "attestation": { "type": "string" } }, "required": ["rp", "user", "challenge", "pubKeyCredParams"] },
+      "PublicKeyCredentialRequestOptionsJSON": { "type": "object", "description": "W3C WebAuthn Level 3 JSON form; feed it to PublicKeyCredential.parseRequestOptionsFromJSON().", "properties": { "challenge": { "type": "string" }, "timeout": { "type": "integer" }, "rpId": { "type": "string" }, "allowCredentials": { "type": "array", "items": { "type": "object" } }, "userVerification": { "type": "string" } }, "required": ["challenge"] },
+      "RegistrationResponseJSON": { "type": "object", "description": "credential.toJSON() of navigator.credentials.create()", "properties": { "id": { "type": "string" }, "rawId": { "type": "string" }, "type": { "const": "public-key" }, "response": { "type": "object", "properties": { "clientDataJSON": { "type": "string" }, "attestationObject": { "type": "string" }, "transports": { "type": "array", "items": { "type": "string" } } }, "required": ["clientDataJSON", "attestationObject"] } }, "required": ["id", "rawId", "type", "response"] },
+      "AuthenticationResponseJSON": { "type": "object", "description": "credential.toJSON() of navigator.credentials.get()", "properties": { "id": { "type": "string" }, "rawId": { "type": "string" }, "type": { "const": "public-key" }, "response": { "type": "object", "properties": { "clientDataJSON": { "type": "string" }, "authenticatorData": { "type": "string" }, "signature": { "type": "string" }, "userHandle": { "type": ["string", "null"] } }, "required": ["clientDataJSON", "authenticatorData", "signature"] } }, "required": ["id", "rawId", "type", "response"] }
+    }
+  }
+}
+"""#
+}
