@@ -71,6 +71,10 @@ struct CreateToken: AsyncParsableCommand {
             createdAt: now, expiresAt: now.addingTimeInterval(lifetime)
         )
         try await failAsync { try await stores.tokens.insertToken(record) }
+        try? await stores.security.recordEvent(SecurityEvent(
+            account: account.name, kind: .tokenCreated,
+            detail: "operator-issued token \(record.id) for \(patterns.map(\.description).joined(separator: ", "))", ip: nil, at: now
+        ))
         print("token for \(account.name): \(permissions.map(\.rawValue).joined(separator: ",")) on \(patterns.map(\.description).joined(separator: ", ")), expires \(Timestamp.iso8601(record.expiresAt!))")
         print(minted.token)
     }

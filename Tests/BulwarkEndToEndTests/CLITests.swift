@@ -30,6 +30,9 @@ import Testing
         #expect(token.succeeded, "\(token.report)")
         let last = token.stdout.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         #expect(last.hasPrefix("bwk_") && last.count == 47, "\(token.report)")
+        // The security log marks it operator-issued.
+        let database0 = try Data(contentsOf: dataDirectory.appendingPathComponent("data/bulwark.sqlite3"))
+        #expect(database0.range(of: Data("operator-issued token".utf8)) != nil)
         // Only the hash is stored: the token never appears in the database file.
         let database = try Data(contentsOf: dataDirectory.appendingPathComponent("data/bulwark.sqlite3"))
         #expect(database.range(of: Data(last.utf8)) == nil)
