@@ -133,6 +133,9 @@ public struct SecurityEvent: Sendable, Equatable {
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
         case signedOut = "signed-out"
+        case policyChanged = "policy-changed"
+        case releaseApproved = "release-approved"
+        case releaseRejected = "release-rejected"
     }
 
     public var account: String

@@ -78,10 +78,11 @@ public func buildRouter(
     accountController.addRoutes(to: router)
     ScopeController<Context>(storage: storage, sessions: sessions, now: now).addRoutes(to: router)
     PackageSecurityController<Context>(storage: storage, configuration: security).addRoutes(to: router)
-    PasskeyController<Context>(
+    let passkeyController = PasskeyController<Context>(
         storage: storage, sessions: sessions, log: log, relyingParty: relyingParty(configuration),
         accountController: accountController, sessionController: sessionController, ip: ip, now: now
-    ).addRoutes(to: router)
+    )
+    passkeyController.addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
     WebController<Context>(
         storage: storage, sessions: sessions, configuration: security, passkeysAvailable: relyingParty(configuration) != nil, now: now
@@ -90,6 +91,9 @@ public func buildRouter(
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
     RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
         .addRoutes(to: router)
+    PackageController<Context>(
+        storage: storage, sessions: sessions, log: log, passkeys: passkeyController, paths: paths, readCache: readCache, ip: ip, now: now
+    ).addRoutes(to: router)
     PublishController<Context>(
         storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, readCache: readCache, now: now
     ).addRoutes(to: router)

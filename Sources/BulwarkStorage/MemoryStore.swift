@@ -11,6 +11,10 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     var security = MemorySecurityState()
     /// scope key → owners (account names), oldest first.
     var scopeOwners: [String: [String]] = [:]
+    /// package key → policy (`MemoryStore+Policy.swift`).
+    var packagePolicies: [String: PackagePolicy] = [:]
+    /// staged release id → staged release.
+    var stagedReleases: [String: StagedRelease] = [:]
 
     public init() {}
 

@@ -145,5 +145,25 @@ enum SQLiteMigrations {
             );
             CREATE INDEX scope_owners_by_account ON scope_owners(account_key);
             """),
+        Migration(id: 5, name: "CreatePackagePolicyAndStagedReleaseTables", sql: """
+            CREATE TABLE package_policies (
+                package_key TEXT PRIMARY KEY,    -- lower-cased scope.name
+                second_factor TEXT NOT NULL,     -- any | passkey
+                publishing TEXT NOT NULL,        -- tokens | approval
+                updated_at INTEGER NOT NULL
+            );
+            CREATE TABLE staged_releases (
+                id TEXT PRIMARY KEY,
+                package_key TEXT NOT NULL,
+                version_key TEXT NOT NULL,       -- SemVer without build metadata
+                release TEXT NOT NULL,           -- the full release to create on approval, as JSON
+                state TEXT NOT NULL,             -- pending | approved | rejected | expired
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                decided_by TEXT,
+                decided_at INTEGER
+            );
+            CREATE INDEX staged_releases_by_package ON staged_releases(package_key, state, version_key);
+            """),
     ]
 }

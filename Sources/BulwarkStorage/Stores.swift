@@ -52,17 +52,20 @@ public struct Storage: Sendable {
     public var security: any AccountSecurityStore
     /// Scope ownership.
     public var scopes: any ScopeStore
+    /// Per-package policies and staged releases.
+    public var policies: any PackagePolicyStore
     public var blobs: any BlobStore
 
     public init(
         releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, security: any AccountSecurityStore, scopes: any ScopeStore,
-        blobs: any BlobStore
+        policies: any PackagePolicyStore, blobs: any BlobStore
     ) {
         self.releases = releases
         self.accounts = accounts
         self.tokens = tokens
         self.security = security
         self.scopes = scopes
+        self.policies = policies
         self.blobs = blobs
     }
 
@@ -71,12 +74,12 @@ public struct Storage: Sendable {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let db = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulwark.sqlite3").path)
         let blobs = try FileBlobStore(root: dataDirectory.appendingPathComponent("blobs"))
-        return Storage(releases: db, accounts: db, tokens: db, security: db, scopes: db, blobs: blobs)
+        return Storage(releases: db, accounts: db, tokens: db, security: db, scopes: db, policies: db, blobs: blobs)
     }
 
     /// Everything in memory (tests), with blobs in a temporary directory.
     public static func inMemory(blobDirectory: URL) throws -> Storage {
         let store = MemoryStore()
-        return Storage(releases: store, accounts: store, tokens: store, security: store, scopes: store, blobs: try FileBlobStore(root: blobDirectory))
+        return Storage(releases: store, accounts: store, tokens: store, security: store, scopes: store, policies: store, blobs: try FileBlobStore(root: blobDirectory))
     }
 }

@@ -21,6 +21,8 @@ public struct AccountSecurityConfiguration: Sendable {
     public var minimumPasswordLength = 12
     /// Name shown in authenticator apps and passkey prompts.
     public var issuer = "Bulwark"
+    /// How long a staged release (`publishing: approval`) waits for a decision before it expires.
+    public var stagedReleaseLifetime: TimeInterval = 7 * 86_400
 
     public init(secretBox: SecretBox) {
         self.secretBox = secretBox

@@ -31,6 +31,7 @@ enum OpenAPIDocument {
     { "name": "session", "description": "Sign-up, sign-in with a password and a second factor, passkey-only sign-in, step-up, sign-out." },
     { "name": "account", "description": "The signed-in account: second factors, recovery codes, security log." },
     { "name": "tokens", "description": "API tokens (bwk_…) for the Swift registry." },
+    { "name": "packages", "description": "A package's owners, policy and staged releases (publishing: approval)." },
     { "name": "registry", "description": "The Swift Package Registry protocol (SE-0292, SE-0321, SE-0391)." },
     { "name": "meta", "description": "This document and health checks." }
   ],
@@ -262,6 +263,73 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/packages/{scope}/{name}": {
+      "get": {
+        "tags": ["packages"], "operationId": "getPackage", "summary": "A package: owners, policy, releases; for a signed-in owner also the staged releases waiting for approval", "security": [ {}, { "session": [] } ],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
+        "responses": {
+          "200": { "description": "The package", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Package" } } } },
+          "404": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/policy": {
+      "put": {
+        "tags": ["packages"], "operationId": "setPackagePolicy", "summary": "Set the package's policy (an owner, step-up)",
+        "description": "`secondFactor: passkey` is refused with 409 (and `ownersWithoutPasskey` in the problem) while any owner has no passkey; under it, approving a staged release needs a passkey assertion. `publishing: approval` makes a publish with a token create a staged release that an owner must approve.",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PackagePolicy" } } } },
+        "responses": {
+          "200": { "description": "The new policy", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "policy": { "$ref": "#/components/schemas/PackagePolicy" } }, "required": ["package", "policy"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "description": "Some owners have no passkey", "content": { "application/problem+json": { "schema": { "allOf": [ { "$ref": "#/components/schemas/Problem" }, { "type": "object", "properties": { "ownersWithoutPasskey": { "type": "array", "items": { "type": "string" } } } } ] } } } }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/staged/{id}": {
+      "get": {
+        "tags": ["packages"], "operationId": "stagedReleaseStatus", "summary": "Status of a staged release (the Location of a 202 publish)", "security": [],
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/stagedID" } ],
+        "responses": {
+          "202": { "description": "Waiting for approval (with Retry-After)", "headers": { "Retry-After": { "schema": { "type": "integer" } } }, "content": { "application/json": { "schema": { "type": "object", "properties": { "state": { "const": "pending" }, "package": { "type": "string" }, "version": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" } } } } } },
+          "301": { "description": "Approved: Location is the release", "headers": { "Location": { "schema": { "type": "string" } } } },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/staged/{id}/approve": {
+      "post": {
+        "tags": ["packages"], "operationId": "approveStagedRelease", "summary": "Approve a staged release: it becomes a release (an owner, step-up; under secondFactor: passkey also a passkey assertion)",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/stagedID" } ],
+        "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "description": "Needed when the policy's secondFactor is passkey: an assertion answering POST /api/v1/session/webauthn/options.", "properties": { "credential": { "$ref": "#/components/schemas/AuthenticationResponseJSON" } } } } } },
+        "responses": {
+          "200": { "description": "Approved", "content": { "application/json": { "schema": { "type": "object", "properties": { "state": { "const": "approved" }, "version": { "type": "string" }, "url": { "type": "string" } }, "required": ["state", "version", "url"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "description": "Not an owner, no recent second factor (type …/step-up-required) or no passkey assertion under a passkey policy (type https://bulwark.dev/problems/passkey-required)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/staged/{id}/reject": {
+      "post": {
+        "tags": ["packages"], "operationId": "rejectStagedRelease", "summary": "Reject a staged release (an owner, step-up); its status URL then answers 410",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/stagedID" } ],
+        "responses": {
+          "200": { "description": "Rejected", "content": { "application/json": { "schema": { "type": "object", "properties": { "state": { "const": "rejected" }, "version": { "type": "string" } }, "required": ["state", "version"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
     "/api/v1/packages/{scope}/{name}/security": {
       "get": {
         "tags": ["registry"], "operationId": "packageSecurity", "summary": "A package's public security posture (what `bulwark audit --registry URL` reads)", "security": [],
@@ -303,7 +371,7 @@ enum OpenAPIDocument {
         "tags": ["registry"], "operationId": "publish", "summary": "Publish a release (needs a bwk_ token with the publish scope for this package)", "security": [ { "bearer": [] } ],
         "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
         "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "properties": { "source-archive": { "type": "string", "contentMediaType": "application/zip" }, "source-archive-signature": { "type": "string" }, "metadata": { "type": "string", "contentMediaType": "application/json" }, "metadata-signature": { "type": "string" } }, "required": ["source-archive"] } } } },
-        "responses": { "201": { "description": "Published" }, "401": { "$ref": "#/components/responses/Problem" }, "403": { "$ref": "#/components/responses/Problem" }, "409": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" } }
+        "responses": { "201": { "description": "Published" }, "202": { "description": "Staged (the package's policy is publishing: approval): invisible until an owner approves it; Location is its status URL, with Retry-After" }, "401": { "$ref": "#/components/responses/Problem" }, "403": { "$ref": "#/components/responses/Problem" }, "409": { "description": "The version exists, or is already waiting for approval (then Location is its status URL)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }, "422": { "$ref": "#/components/responses/Problem" } }
       }
     },
     "/{scope}/{name}/{version}/Package.swift": {
@@ -326,7 +394,8 @@ enum OpenAPIDocument {
     "parameters": {
       "scope": { "name": "scope", "in": "path", "required": true, "schema": { "type": "string" } },
       "name": { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
-      "version": { "name": "version", "in": "path", "required": true, "schema": { "type": "string" } }
+      "version": { "name": "version", "in": "path", "required": true, "schema": { "type": "string" } },
+      "stagedID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "A staged release's id" }
     },
     "responses": {
       "Problem": { "description": "An error, as an RFC 9457 problem detail", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
@@ -379,11 +448,30 @@ enum OpenAPIDocument {
         "required": ["scopes", "packages"]
       },
       "Token": { "type": "object", "properties": { "id": { "type": "string" }, "scopes": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": ["string", "null"], "format": "date-time" }, "lastUsedAt": { "type": ["string", "null"], "format": "date-time" }, "revoked": { "type": "boolean" } }, "required": ["id", "scopes", "packages", "createdAt", "revoked"] },
+      "PackagePolicy": {
+        "type": "object",
+        "properties": {
+          "secondFactor": { "type": "string", "enum": ["any", "passkey"], "default": "any" },
+          "publishing": { "type": "string", "enum": ["tokens", "approval"], "default": "tokens" }
+        },
+        "required": ["secondFactor", "publishing"]
+      },
+      "Package": {
+        "type": "object",
+        "properties": {
+          "package": { "type": "string" },
+          "owners": { "type": "array", "items": { "type": "string" } },
+          "policy": { "$ref": "#/components/schemas/PackagePolicy" },
+          "releases": { "type": "array", "items": { "type": "object", "properties": { "version": { "type": "string" }, "publishedAt": { "type": "string", "format": "date-time" }, "url": { "type": "string" } } } },
+          "staged": { "type": "array", "description": "Only for a signed-in owner: staged releases waiting for approval", "items": { "type": "object", "properties": { "id": { "type": "string" }, "version": { "type": "string" }, "publisher": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "location": { "type": "string" } } } }
+        },
+        "required": ["package", "owners", "policy", "releases"]
+      },
       "PackageSecurity": {
         "type": "object",
         "properties": {
           "package": { "type": "string" },
-          "policy": { "type": "object", "properties": { "secondFactor": { "type": "string", "enum": ["any", "none"] }, "publishing": { "type": "string" }, "registryRequiresSecondFactor": { "type": "boolean" } } },
+          "policy": { "type": "object", "properties": { "secondFactor": { "type": "string", "enum": ["any", "passkey", "none"] }, "publishing": { "type": "string", "enum": ["tokens", "approval"] }, "registryRequiresSecondFactor": { "type": "boolean" } } },
           "owners": { "type": "array", "items": { "type": "object", "properties": { "username": { "type": "string" }, "passkeys": { "type": "integer" }, "totp": { "type": "boolean" } } } },
           "ownersWithPasskeys": { "type": "integer" },
           "ownersWithoutSecondFactor": { "type": "integer" },

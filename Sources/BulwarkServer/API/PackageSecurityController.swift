@@ -35,11 +35,12 @@ struct PackageSecurityController<Context: RequestContext>: Sendable {
             if isSigned { signed += 1 }
             if index == summaries.count - 1 { latestSigned = isSigned }
         }
+        let policy = try await storage.policies.policy(of: canonical) ?? .default
         return try jsonResponse([
             "package": canonical.description,
             "policy": [
-                "secondFactor": configuration.require2FA ? "any" : "none",
-                "publishing": "tokens",
+                "secondFactor": policy.secondFactor == .passkey ? "passkey" : configuration.require2FA ? "any" : "none",
+                "publishing": policy.publishing.rawValue,
                 "registryRequiresSecondFactor": configuration.require2FA,
             ] as [String: Any],
             "owners": owners,

@@ -148,11 +148,14 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(bytes: try options.jsonData())))
     }
 
-    @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
+    /// Verifies a passkey assertion (`PublicKeyCredential` JSON answering
+    /// `POST /api/v1/session/webauthn/options`): takes its challenge (single use), checks the
+    /// signature, user verification and counter, records the use, and returns the passkey. A
+    /// refused assertion is logged for the passkey's account.
+    func verifyAssertion(_ json: [UInt8], ip: String?) async throws -> Passkey {
         let rp = try requireRelyingParty()
-        let body = try await request.body.collect(upTo: 64 * 1024)
         let response: AuthenticationResponse
-        do { response = try AuthenticationResponse(json: Array(buffer: body)) } catch { throw error.bulwarkError }
+        do { response = try AuthenticationResponse(json: json) } catch { throw error.bulwarkError }
         let challenge = try await takeChallenge(from: response.clientDataJSON, .authentication, account: nil)
         guard let passkey = try await storage.security.passkey(id: Base64URL.encode(response.rawId)),
             let algorithm = COSEAlgorithm(rawValue: passkey.algorithm)
@@ -164,10 +167,16 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         let verified: VerifiedAuthentication
         do { verified = try rp.verifyAuthentication(response, expectedChallenge: challenge, credential: stored) } catch {
             let detail = error.reason == .counterRegression ? "passkey '\(passkey.name)' refused: its counter went back (possibly cloned)" : "passkey '\(passkey.name)' refused"
-            await log.record(passkey.account, .secondFactorFailed, detail, ip: ip(context))
+            await log.record(passkey.account, .secondFactorFailed, detail, ip: ip)
             throw error.bulwarkError
         }
         try await storage.security.updatePasskeyUse(id: passkey.id, signCount: verified.signCount, backedUp: verified.backedUp, at: now())
+        return passkey
+    }
+
+    @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        let passkey = try await verifyAssertion(Array(buffer: body), ip: ip(context))
 
         if let signedIn = try await sessions.current(request), signedIn.account.name.lowercased() == passkey.account.lowercased() {
             return try await sessionController.completeSecondFactor(signedIn, method: "passkey '\(passkey.name)'", context: context)

@@ -38,6 +38,10 @@ struct PublishController<Context: RequestContext>: Sendable {
         if try await storage.releases.release(id, version: version) != nil {
             throw BulwarkError.conflict("a release with version \(version) of \(id) already exists")
         }
+        let policy = try await storage.policies.policy(of: id) ?? .default
+        if policy.publishing == .approval, let pending = try await pendingStaged(id, version) {
+            return pendingConflict(request, pending)
+        }
         guard let contentType = request.headers[.contentType], let boundary = MultipartParser.boundary(fromContentType: contentType) else {
             throw BulwarkError(.unsupportedMediaType, "a publish request must be multipart/form-data with a boundary")
         }
@@ -85,6 +89,7 @@ struct PublishController<Context: RequestContext>: Sendable {
             try storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
         }
         committed = true
+        if policy.publishing == .approval { return try await stage(release, request: request, context: context) }
         try await storage.releases.insert(release)
         readCache.invalidate(package: id.canonicalKey)
         if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
@@ -94,6 +99,41 @@ struct PublishController<Context: RequestContext>: Sendable {
         headers[.location] = paths.releaseURL(paths.baseURL(for: request), id, version)
         headers[.contentVersion] = "1"
         return Response(status: .created, headers: headers)
+    }
+
+    /// `publishing: approval`: the release waits, invisible to consumers, for an owner's approval;
+    /// the answer is `202 Accepted` with the staged release's status URL.
+    func stage(_ release: Release, request: Request, context: Context) async throws -> Response {
+        let at = now()
+        let staged = StagedRelease(
+            id: UUID().uuidString.lowercased(), release: release, createdAt: at,
+            expiresAt: at.addingTimeInterval(configuration.security.stagedReleaseLifetime)
+        )
+        do { try await storage.policies.insertStaged(staged) } catch let error as BulwarkError where error.kind == .conflict {
+            if let pending = try await pendingStaged(release.package, release.version) { return pendingConflict(request, pending) }
+            throw error
+        }
+        context.logger.info("staged", metadata: ["package": "\(release.package)", "version": "\(release.version)", "account": "\(release.publisher)"])
+        var headers = HTTPFields()
+        headers[.location] = PackageController<Context>.statusURL(base: paths.baseURL(for: request), release.package, staged.id)
+        headers[HTTPField.Name("Retry-After")!] = "60"
+        headers[.contentVersion] = "1"
+        return Response(status: .accepted, headers: headers)
+    }
+
+    /// The pending, unexpired staged release of this version, if any.
+    func pendingStaged(_ id: PackageIdentifier, _ version: SemanticVersion) async throws -> StagedRelease? {
+        let at = now()
+        return try await storage.policies.pendingStaged(of: id).first { $0.release.version == version && $0.effectiveState(at: at) == .pending }
+    }
+
+    /// 409 with the waiting release's status URL as `Location`.
+    func pendingConflict(_ request: Request, _ pending: StagedRelease) -> Response {
+        let location = PackageController<Context>.statusURL(base: paths.baseURL(for: request), pending.release.package, pending.id)
+        return ProblemResponse.make(
+            status: 409, detail: "version \(pending.release.version) of \(pending.release.package) is already waiting for approval",
+            headers: [.location: location]
+        )
     }
 
     func verifySignatures(_ upload: PublishUpload, format: String?) async throws -> (ReleaseSignature?, ReleaseSignature?) {

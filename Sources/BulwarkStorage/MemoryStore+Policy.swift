@@ -1,0 +1,40 @@
+import BulwarkCore
+import Foundation
+
+extension MemoryStore: PackagePolicyStore {
+    public func policy(of id: PackageIdentifier) -> PackagePolicy? { packagePolicies[id.canonicalKey] }
+
+    public func setPolicy(_ policy: PackagePolicy, for id: PackageIdentifier, at date: Date) {
+        packagePolicies[id.canonicalKey] = policy
+    }
+
+    public func insertStaged(_ staged: StagedRelease) throws {
+        let key = staged.release.package.canonicalKey
+        let version = staged.release.version.precedenceKey
+        if stagedReleases[staged.id] != nil { throw BulwarkError.conflict("a staged release with id \(staged.id) exists") }
+        let blocking = stagedReleases.values.contains {
+            $0.state == .pending && $0.expiresAt > staged.createdAt && $0.release.package.canonicalKey == key
+                && $0.release.version.precedenceKey == version
+        }
+        if blocking {
+            throw BulwarkError.conflict("version \(staged.release.version) of \(staged.release.package) is already waiting for approval")
+        }
+        stagedReleases[staged.id] = staged
+    }
+
+    public func staged(id: String) -> StagedRelease? { stagedReleases[id] }
+
+    public func pendingStaged(of id: PackageIdentifier) -> [StagedRelease] {
+        stagedReleases.values.filter { $0.state == .pending && $0.release.package.canonicalKey == id.canonicalKey }
+            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) -> Bool {
+        guard var staged = stagedReleases[id], staged.state == from else { return false }
+        staged.state = to
+        staged.decidedBy = account
+        staged.decidedAt = date
+        stagedReleases[id] = staged
+        return true
+    }
+}

@@ -1,0 +1,20 @@
+import BulwarkCore
+import Foundation
+
+/// Per-package policies and staged releases (releases waiting for a maintainer's approval).
+public protocol PackagePolicyStore: Sendable {
+    /// The package's policy, or nil if nobody has set one (the registry's defaults apply).
+    func policy(of id: PackageIdentifier) async throws -> PackagePolicy?
+    /// Sets (replaces) the package's policy.
+    func setPolicy(_ policy: PackagePolicy, for id: PackageIdentifier, at date: Date) async throws
+    /// Stores a staged release; throws a `.conflict` ``BulwarkError`` if a pending staged release of
+    /// the same package and version (SemVer precedence) exists that has not expired at `staged.createdAt`.
+    func insertStaged(_ staged: StagedRelease) async throws
+    /// One staged release, whatever its state.
+    func staged(id: String) async throws -> StagedRelease?
+    /// The package's staged releases in state `pending` (expired or not), oldest first.
+    func pendingStaged(of id: PackageIdentifier) async throws -> [StagedRelease]
+    /// Moves a staged release from `from` to `to` atomically: of concurrent decisions exactly one
+    /// returns true; false if the release is unknown or not in state `from`.
+    func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool
+}

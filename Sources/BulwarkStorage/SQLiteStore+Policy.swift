@@ -1,0 +1,93 @@
+import BulwarkCore
+import Foundation
+
+extension SQLiteStore: PackagePolicyStore {
+    public func policy(of id: PackageIdentifier) throws -> PackagePolicy? {
+        let rows = try connection.locked {
+            try connection.query("SELECT second_factor, publishing FROM package_policies WHERE package_key = ?", [.text(id.canonicalKey)])
+        }
+        guard let row = rows.first else { return nil }
+        guard let secondFactor = row[0].string.flatMap(PackagePolicy.SecondFactor.init(rawValue:)),
+            let publishing = row[1].string.flatMap(PackagePolicy.Publishing.init(rawValue:))
+        else { throw BulwarkError.internalError("the stored policy of \(id) is invalid") }
+        return PackagePolicy(secondFactor: secondFactor, publishing: publishing)
+    }
+
+    public func setPolicy(_ policy: PackagePolicy, for id: PackageIdentifier, at date: Date) throws {
+        try connection.locked {
+            _ = try connection.query("""
+                INSERT INTO package_policies (package_key, second_factor, publishing, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (package_key) DO UPDATE SET second_factor = excluded.second_factor, publishing = excluded.publishing,
+                    updated_at = excluded.updated_at
+                """, [.text(id.canonicalKey), .text(policy.secondFactor.rawValue), .text(policy.publishing.rawValue), .date(date)])
+        }
+    }
+
+    public func insertStaged(_ staged: StagedRelease) throws {
+        let json: String
+        do { json = String(decoding: try JSONEncoder().encode(staged.release), as: UTF8.self) } catch {
+            throw BulwarkError.internalError("the staged release can't be encoded")
+        }
+        let packageKey = SQLiteValue.text(staged.release.package.canonicalKey)
+        let versionKey = SQLiteValue.text(staged.release.version.precedenceKey)
+        do {
+            try connection.transaction {
+                let pending = try connection.query(
+                    "SELECT 1 FROM staged_releases WHERE package_key = ? AND version_key = ? AND state = 'pending' AND expires_at > ? LIMIT 1",
+                    [packageKey, versionKey, .date(staged.createdAt)]
+                )
+                guard pending.isEmpty else {
+                    throw BulwarkError.conflict("version \(staged.release.version) of \(staged.release.package) is already waiting for approval")
+                }
+                try connection.query("""
+                    INSERT INTO staged_releases (id, package_key, version_key, release, state, created_at, expires_at, decided_by, decided_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [
+                        .text(staged.id), packageKey, versionKey, .text(json), .text(staged.state.rawValue), .date(staged.createdAt),
+                        .date(staged.expiresAt), .optionalText(staged.decidedBy), .date(staged.decidedAt),
+                    ])
+            }
+        } catch is SQLiteConstraintViolation {
+            throw BulwarkError.conflict("a staged release with id \(staged.id) exists")
+        }
+    }
+
+    private static let stagedColumns = "SELECT id, release, state, created_at, expires_at, decided_by, decided_at FROM staged_releases"
+
+    public func staged(id: String) throws -> StagedRelease? {
+        let rows = try connection.locked { try connection.query(Self.stagedColumns + " WHERE id = ?", [.text(id)]) }
+        return try rows.first.map(Self.stagedRelease)
+    }
+
+    public func pendingStaged(of id: PackageIdentifier) throws -> [StagedRelease] {
+        let rows = try connection.locked {
+            try connection.query(
+                Self.stagedColumns + " WHERE package_key = ? AND state = 'pending' ORDER BY created_at, id", [.text(id.canonicalKey)]
+            )
+        }
+        return try rows.map(Self.stagedRelease)
+    }
+
+    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) throws -> Bool {
+        try connection.locked {
+            try connection.query(
+                "UPDATE staged_releases SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?",
+                [.text(to.rawValue), .text(account), .date(date), .text(id), .text(from.rawValue)]
+            )
+            return connection.changes == 1
+        }
+    }
+
+    private static func stagedRelease(_ r: [SQLiteValue]) throws -> StagedRelease {
+        guard let id = r[0].string, let json = r[1].string, let state = r[2].string.flatMap(StagedRelease.State.init(rawValue:)),
+            let createdAt = r[3].date, let expiresAt = r[4].date
+        else { throw BulwarkError.internalError("a stored staged release is incomplete") }
+        let release: Release
+        do { release = try JSONDecoder().decode(Release.self, from: Data(json.utf8)) } catch {
+            throw BulwarkError.internalError("the stored staged release \(id) can't be decoded")
+        }
+        return StagedRelease(
+            id: id, release: release, state: state, createdAt: createdAt, expiresAt: expiresAt, decidedBy: r[5].string, decidedAt: r[6].date
+        )
+    }
+}
