@@ -8,13 +8,15 @@ public enum RepositoryURL {
     /// can't be a repository URL.
     public static func normalize(_ raw: String) -> String? {
         var s = Substring(raw.trimmingWhitespace())
-        guard !s.isEmpty, s.utf8.count <= 2048, !s.contains(where: { $0 == " " || $0.isNewline }) else { return nil }
+        guard !s.isEmpty, s.utf8.count <= 2048, !s.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }) else { return nil }
         var hadScheme = false
         if let r = s.range(of: "://") {
             let scheme = s[..<r.lowerBound]
             guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else { return nil }
             s = s[r.upperBound...]
             hadScheme = true
+            // A second `://` would make the normalised form look like it has a scheme (fuzzing).
+            guard s.range(of: "://") == nil else { return nil }
         }
         // Drop user info (`git@`, `user:pass@`).
         let hostEnd = s.firstIndex(where: { $0 == "/" || (!hadScheme && $0 == ":") }) ?? s.endIndex
@@ -36,12 +38,18 @@ public enum RepositoryURL {
         if hadScheme, let colon = host.lastIndex(of: ":"), host[host.index(after: colon)...].allSatisfy(\.isNumber) {
             host = host[..<colon]
         }
+        // Any other colon in an authority (`https://host:8a/x`) is not a URL, and would normalise to
+        // `host:8a/x`, which reads as scp-like `host:path` the next time (found by fuzzing).
+        if hadScheme, host.contains(":") { return nil }
         guard !host.isEmpty else { return nil }
         var p = String(path)
         while p.hasPrefix("/") { p.removeFirst() }
-        while p.hasSuffix("/") { p.removeLast() }
-        if p.lowercased().hasSuffix(".git") { p.removeLast(4) }
-        while p.hasSuffix("/") { p.removeLast() }
+        // Every trailing `.git` and `/`, so that the result normalises to itself (`x.git.git`).
+        while true {
+            while p.hasSuffix("/") { p.removeLast() }
+            guard p.lowercased().hasSuffix(".git") else { break }
+            p.removeLast(4)
+        }
         guard !p.isEmpty else { return nil }
         return (host + "/" + p).lowercased()
     }

@@ -49,6 +49,20 @@ struct RepositoryURLTests {
         }
     }
 
+    /// Found by Fuzz/FuzzVersions: `.git.git` lost one suffix per normalisation.
+    @Test func repeatedGitSuffixesAreAllDropped() {
+        #expect(RepositoryURL.normalize("ssh://gi:2/moan/LinkedList.git.git") == "gi/moan/linkedlist")
+        #expect(RepositoryURL.normalize("https://github.com/example/TestPkg.git/.git/") == "github.com/example/testpkg")
+    }
+
+    /// Found by Fuzz/FuzzVersions (normalising must be idempotent): a non-numeric port was kept, and
+    /// `example.com:8a/mona/pkg` then normalised again as scp-like `host:path` to
+    /// `example.com/8a/mona/pkg`; a second `://` gave `ufrahahttp/ufrattp://ufrag`, which is refused; a tab inside was kept, and trimmed the next time.
+    @Test(arguments: ["https://example.com:8a/mona/pkg", "http://user:pmeas@\u{FFFD}xaple.com:80\u{FFFD}80/a/b.git?x=1#frag", "ssh://git@host:22:22/a/b", "ttp://ufrahahttp://ufrattp://ufrag", "https://github.com/a/b://c", "1:/`.9.\u{FFFD}\0\t/", "https://github.com/a\tb/c", "https://github.com/a\u{7F}/b"])
+    func aBadPortASecondSchemeOrAControlCharacterDoesNotNormalise(_ raw: String) {
+        #expect(RepositoryURL.normalize(raw) == nil)
+    }
+
     @Test func theNormalisedFormIsLowerCase() {
         #expect(RepositoryURL.normalize("https://GitHub.COM/Mona/LinkedList.git/") == "github.com/mona/linkedlist")
     }
