@@ -115,10 +115,11 @@ let package = Package(
         ),
         // libFuzzer targets for the parsers that see untrusted bytes (scripts/fuzz.sh); without
         // -sanitize=fuzzer they build as replayers of corpus files. Few dependencies on purpose.
-        .executableTarget(name: "FuzzMultipart", dependencies: ["BulwarkCore"], path: "Fuzz/FuzzMultipart", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
-        .executableTarget(name: "FuzzArchive", dependencies: ["BulwarkArchive", "BulwarkCore"], path: "Fuzz/FuzzArchive", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
-        .executableTarget(name: "FuzzCBOR", dependencies: ["BulwarkCBOR"], path: "Fuzz/FuzzCBOR", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
-        .executableTarget(name: "FuzzVersions", dependencies: ["BulwarkCore"], path: "Fuzz/FuzzVersions", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .target(name: "FuzzReplay", path: "Fuzz/FuzzReplay", swiftSettings: swiftSettings),
+        .executableTarget(name: "FuzzMultipart", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzMultipart", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzArchive", dependencies: ["FuzzReplay", "BulwarkArchive", "BulwarkCore"], path: "Fuzz/FuzzArchive", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzCBOR", dependencies: ["FuzzReplay", "BulwarkCBOR"], path: "Fuzz/FuzzCBOR", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzVersions", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzVersions", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "BulwarkArchive"], swiftSettings: swiftSettings),
         .testTarget(name: "BulwarkStorageTests", dependencies: ["BulwarkStorage", "BulwarkAuth"], swiftSettings: swiftSettings),
         .testTarget(

@@ -22,6 +22,8 @@ public func fuzzArchive(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
+import FuzzReplay
+
 @main struct ReplayArchive {
     static func main() throws {
         defer { try? FileManager.default.removeItem(at: scratch) }

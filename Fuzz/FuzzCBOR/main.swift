@@ -23,6 +23,8 @@ public func fuzzCBOR(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
+import FuzzReplay
+
 @main struct ReplayCBOR {
     static func main() throws { try replay(CommandLine.arguments.dropFirst(), fuzzCBOR) }
 }

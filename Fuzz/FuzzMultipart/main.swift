@@ -66,6 +66,8 @@ public func fuzzMultipart(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
+import FuzzReplay
+
 @main struct ReplayMultipart {
     static func main() throws { try replay(CommandLine.arguments.dropFirst(), fuzzMultipart) }
 }

@@ -50,6 +50,8 @@ public func fuzzVersions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
+import FuzzReplay
+
 @main struct ReplayVersions {
     static func main() throws { try replay(CommandLine.arguments.dropFirst(), fuzzVersions) }
 }

@@ -1,9 +1,9 @@
 #if !FUZZING
 import Foundation
 
-/// Without libFuzzer: runs every file named on the command line (or in a directory named there)
+/// Shared by the fuzz targets. Without libFuzzer: runs every file named on the command line (or in a directory named there)
 /// through the fuzz entry point once, so corpora and crash inputs can be replayed in a normal build.
-func replay(_ arguments: ArraySlice<String>, _ entry: (UnsafePointer<UInt8>?, Int) -> CInt) throws {
+public func replay(_ arguments: ArraySlice<String>, _ entry: (UnsafePointer<UInt8>?, Int) -> CInt) throws {
     var files: [String] = []
     for argument in arguments where !argument.hasPrefix("-") {
         var isDirectory: ObjCBool = false
