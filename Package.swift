@@ -27,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Domain: identifiers, versions, URL normalisation, problems, multipart framing. No I/O, no dependencies.
@@ -81,7 +86,35 @@ let package = Package(
         // Store protocols, in-memory and SQLite implementations, blob store on the file system.
         .target(
             name: "BulwarkStorage",
-            dependencies: ["BulwarkCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BulwarkCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL implementation of every store, for several server instances sharing one database.
+        .target(
+            name: "BulwarkPostgres",
+            dependencies: [
+                "BulwarkCore", "BulwarkStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // S3-compatible blob storage: SigV4 on swift-crypto, requests over AsyncHTTPClient.
+        .target(
+            name: "BulwarkS3",
+            dependencies: [
+                "BulwarkCore", "BulwarkStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Hummingbird application: Swift registry protocol (SE-0292/0321/0391).
@@ -101,14 +134,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "BulwarkServer", "BulwarkStorage", "BulwarkAuth", "BulwarkCore", "BulwarkArchive", "BulwarkAudit",
+                "BulwarkServer", "BulwarkStorage", "BulwarkPostgres", "BulwarkS3", "BulwarkAuth", "BulwarkCore", "BulwarkArchive", "BulwarkAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -119,9 +157,28 @@ let package = Package(
         .executableTarget(name: "FuzzMultipart", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzMultipart", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "FuzzArchive", dependencies: ["FuzzReplay", "BulwarkArchive", "BulwarkCore"], path: "Fuzz/FuzzArchive", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "FuzzCBOR", dependencies: ["FuzzReplay", "BulwarkCBOR"], path: "Fuzz/FuzzCBOR", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzWebAuthn", dependencies: ["FuzzReplay", "BulwarkWebAuthn"], path: "Fuzz/FuzzWebAuthn", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzHeaders", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzHeaders", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "FuzzLockfiles", dependencies: ["FuzzReplay", "BulwarkAudit"], path: "Fuzz/FuzzLockfiles", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "FuzzVersions", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzVersions", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "BulwarkArchive"], swiftSettings: swiftSettings),
-        .testTarget(name: "BulwarkStorageTests", dependencies: ["BulwarkStorage", "BulwarkAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BulwarkStorageTests",
+            dependencies: [
+                "BulwarkStorage", "BulwarkAuth", "BulwarkPostgres", "BulwarkCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BulwarkS3Tests",
+            dependencies: [
+                "BulwarkS3", "BulwarkStorage", "BulwarkCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BulwarkServerTests",
             dependencies: [
@@ -159,6 +216,6 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore", "BulwarkAuth"], swiftSettings: swiftSettings),
     ]
 )

@@ -59,7 +59,7 @@ token=$("$B" admin create-token --user bench --package 'seed.*' --data-dir "$wor
 
 port=$(free_port)
 start_ms=$(date +%s%3N)
-"$B" serve --data-dir "$work/data" --port "$port" --base-url "http://127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+"$B" serve --data-dir "$work/data" --port "$port" --base-url "http://127.0.0.1:$port" --rate-limit-per-ip 0 --rate-limit-per-token 0 --max-connections-per-ip 0 > "$work/serve.log" 2>&1 &
 server_pid=$!
 until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log"; echo "bulwark serve died" >&2; exit 1; }

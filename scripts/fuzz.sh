@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [--seconds S] [TARGET…]
 #
-# TARGET is any of FuzzMultipart FuzzArchive FuzzCBOR FuzzVersions (default: all), each run for S
+# TARGET is any of FuzzMultipart FuzzArchive FuzzCBOR FuzzVersions FuzzWebAuthn FuzzHeaders
+# FuzzLockfiles (default: all), each run for S
 # seconds (default 60) from its seed corpus in Fuzz/corpus/<target>/ (read-only: new inputs go to
 # the scratch directory). Builds with `swift build -c debug --sanitize=fuzzer -Xswiftc -DFUZZING` into
 # .build-fuzz (or $FUZZ_SCRATCH), so the normal .build is untouched. Fails on any crash, timeout or
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=60
-all=(FuzzMultipart FuzzArchive FuzzCBOR FuzzVersions)
+all=(FuzzMultipart FuzzArchive FuzzCBOR FuzzVersions FuzzWebAuthn FuzzHeaders FuzzLockfiles)
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in

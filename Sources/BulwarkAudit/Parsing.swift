@@ -37,6 +37,13 @@ enum Parse {
 
     /// A TOML document, as JSON-like dictionaries.
     static func toml(_ text: String) throws -> [String: Any] {
+        // TOML allows no control character but tab, LF and CR anywhere (not even in comments or
+        // strings, where they must be escaped). Refusing them here also keeps toml++ from seeing a
+        // document cut short at a NUL, which trips one of its internal assertions (found by
+        // FuzzLockfiles).
+        if let bad = text.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) {
+            throw AuditError("invalid TOML: control character U+\(String(bad.value, radix: 16, uppercase: true)) in the document")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

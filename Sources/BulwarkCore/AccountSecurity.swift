@@ -89,14 +89,19 @@ public struct SessionRecord: Sendable, Equatable {
     public var lastSeenAt: Date
     /// When a second factor was last verified in this session (step-up window).
     public var secondFactorAt: Date?
+    /// When a passkey was last verified in this session (packages that demand passkeys).
+    public var passkeyAt: Date?
 
-    public init(id: String, account: String, state: SessionState, createdAt: Date, lastSeenAt: Date, secondFactorAt: Date?) {
+    public init(
+        id: String, account: String, state: SessionState, createdAt: Date, lastSeenAt: Date, secondFactorAt: Date?, passkeyAt: Date? = nil
+    ) {
         self.id = id
         self.account = account
         self.state = state
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
         self.secondFactorAt = secondFactorAt
+        self.passkeyAt = passkeyAt
     }
 }
 
@@ -136,6 +141,12 @@ public struct SecurityEvent: Sendable, Equatable {
         case policyChanged = "policy-changed"
         case releaseApproved = "release-approved"
         case releaseRejected = "release-rejected"
+        case maintainerInvited = "maintainer-invited"
+        case invitationAccepted = "invitation-accepted"
+        case invitationDeclined = "invitation-declined"
+        case maintainerRemoved = "maintainer-removed"
+        /// An owner invitation was accepted: the package has a new owner (the first step of a transfer).
+        case ownershipTransferred = "ownership-transferred"
     }
 
     public var account: String

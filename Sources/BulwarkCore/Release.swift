@@ -111,10 +111,12 @@ public struct TokenRecord: Sendable, Equatable {
     public var expiresAt: Date?
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// The address the token was last used from.
+    public var lastUsedIP: String?
 
     public init(
         id: String, hash: String, account: String, permissions: [TokenPermission], packages: [PackagePattern],
-        createdAt: Date, expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+        createdAt: Date, expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil, lastUsedIP: String? = nil
     ) {
         self.id = id
         self.hash = hash
@@ -125,6 +127,7 @@ public struct TokenRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.lastUsedIP = lastUsedIP
     }
 
     /// Whether the token may be used at `now`.
@@ -134,6 +137,11 @@ public struct TokenRecord: Sendable, Equatable {
 
     /// Whether the token allows publishing `id`.
     public func allowsPublishing(_ id: PackageIdentifier) -> Bool {
-        permissions.contains(.publish) && packages.contains { $0.covers(id) }
+        allows(.publish, on: id)
+    }
+
+    /// Whether the token carries `permission` and covers `id`.
+    public func allows(_ permission: TokenPermission, on id: PackageIdentifier) -> Bool {
+        permissions.contains(permission) && packages.contains { $0.covers(id) }
     }
 }

@@ -2,6 +2,8 @@
 public enum TokenPermission: String, Sendable, Codable, CaseIterable {
     /// Publish new releases of the packages the token covers.
     case publish
+    /// Yank and un-yank releases of the packages the token covers.
+    case yank
 }
 
 /// Which packages a token covers: one package (`scope.name`) or a whole scope (`scope.*`).

@@ -15,13 +15,18 @@ public func buildApplication(
     storage: Storage,
     logger: Logger = Logger(label: "bulwark"),
     now: @escaping @Sendable () -> Date = Date.init,
+    metrics: BulwarkMetrics = BulwarkMetrics(),
     onServerRunning: @escaping @Sendable (_ address: String) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, storage: storage, now: now)
+    let router = buildRouter(configuration: configuration, storage: storage, now: now, metrics: metrics)
     let maxUpload = configuration.maxUploadBytes
+    let limits = configuration.limits
+    let connections = ConnectionCounter(maxPerIP: limits.maxConnectionsPerIP)
     let http1 = HTTPServerBuilder.http1(configuration: .init(
-        additionalChannelHandlers: [ExpectContinueHandler(maxUploadBytes: maxUpload)],
-        idleTimeout: .seconds(60)
+        additionalChannelHandlers: [
+            ExpectContinueHandler(maxUploadBytes: maxUpload), ConnectionGuard(counter: connections, limits: limits, metrics: metrics),
+        ],
+        idleTimeout: limits.idleTimeout > 0 ? .nanoseconds(Int64(limits.idleTimeout * 1e9)) : nil
     ))
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
@@ -47,19 +52,28 @@ public func buildApplication(
 
 /// The route table.
 public func buildRouter(
-    configuration: ServerConfiguration, storage: Storage, now: @escaping @Sendable () -> Date = Date.init
+    configuration: ServerConfiguration, storage: Storage, now: @escaping @Sendable () -> Date = Date.init,
+    metrics: BulwarkMetrics = BulwarkMetrics()
 ) -> Router<BulwarkRequestContext> {
     typealias Context = BulwarkRequestContext
+    var storage = storage
+    storage.releases = TimedReleaseStore(storage.releases, metrics: metrics)
     let router = Router(context: Context.self)
+    let ip: @Sendable (Context) -> String? = { $0.remoteAddress }
+    router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+    router.add(middleware: RateLimitMiddleware(limits: configuration.limits, metrics: metrics, ip: ip))
     router.add(middleware: RegistryResponseMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware())
     router.add(middleware: OriginCheckMiddleware(
         allowedOrigin: OriginCheckMiddleware<Context>.origin(of: configuration.baseURL), usesTLS: configuration.usesTLS
     ))
     let paths = RegistryPaths(configuredBaseURL: configuration.baseURL, usesTLS: configuration.usesTLS)
-    let authenticator = TokenAuthenticator(tokens: storage.tokens, cacheSeconds: configuration.tokenCacheSeconds, now: now)
+    let authenticator = TokenAuthenticator(tokens: storage.tokens, cacheSeconds: configuration.tokenCacheSeconds, now: now, metrics: metrics)
+    MetricsRoute<Context>(metrics: metrics, token: configuration.metricsToken, ip: ip).addRoutes(to: router)
 
     router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
     router.get("/availability") { _, _ in Response(status: .ok) }
+    ReadinessRoute<Context>(checks: storage.readiness, timeout: .milliseconds(Int64(configuration.readinessTimeout * 1000))).addRoutes(to: router)
     // `swift package-registry login` POSTs here and needs exactly 200 for a valid token.
     router.post("/login") { request, _ -> Response in
         _ = try await authenticator.authenticate(request.headers)
@@ -68,7 +82,6 @@ public func buildRouter(
     let security = configuration.security
     let sessions = Sessions(storage: storage, configuration: security, secureCookies: configuration.usesTLS, now: now)
     let log = SecurityLog(storage: storage, now: now)
-    let ip: @Sendable (Context) -> String? = { $0.remoteAddress }
     let sessionController = SessionController<Context>(
         storage: storage, sessions: sessions, throttle: Throttle(storage: storage, configuration: security, now: now), log: log,
         configuration: security, ip: ip, now: now
@@ -87,6 +100,9 @@ public func buildRouter(
     WebController<Context>(
         storage: storage, sessions: sessions, configuration: security, passkeysAvailable: relyingParty(configuration) != nil, now: now
     ).addRoutes(to: router)
+    PackagePage<Context>(
+        storage: storage, sessions: sessions, configuration: security, passkeysAvailable: relyingParty(configuration) != nil, now: now
+    ).addRoutes(to: router)
     RegistriesPage<Context>(data: try? RegistryData.bundled()).addRoutes(to: router)
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
     RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
@@ -94,8 +110,12 @@ public func buildRouter(
     PackageController<Context>(
         storage: storage, sessions: sessions, log: log, passkeys: passkeyController, paths: paths, readCache: readCache, ip: ip, now: now
     ).addRoutes(to: router)
+    MaintainerController<Context>(storage: storage, sessions: sessions, log: log, ip: ip, now: now).addRoutes(to: router)
     PublishController<Context>(
-        storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, readCache: readCache, now: now
+        storage: storage, paths: paths, authenticator: authenticator, configuration: configuration, readCache: readCache, now: now, ip: ip
+    ).addRoutes(to: router)
+    ReleaseLifecycleController<Context>(
+        storage: storage, sessions: sessions, authenticator: authenticator, readCache: readCache, configuration: configuration, ip: ip, now: now
     ).addRoutes(to: router)
     return router
 }

@@ -70,6 +70,10 @@ struct RegistryResponseMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: 403, detail: "this action needs a second factor verified in the last \(Int(error.window / 60)) minutes",
                 type: StepUpRequired.type
             )
+        } catch let error as PasskeyStepUpRequired {
+            response = ProblemResponse.make(status: 403, detail: error.detail, type: PasskeyStepUpRequired.type)
+        } catch let error as TypedProblem {
+            response = error.response
         } catch let error as HTTPError {
             let detail = error.body ?? (error.status == .notFound ? "not found: \(request.uri.path)" : error.status.reasonPhrase)
             response = ProblemResponse.make(status: error.status.code, detail: detail)
@@ -88,11 +92,8 @@ struct RegistryResponseMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// `Accept: application/vnd.swift.registry.v2+json` asks for an API version this server doesn't have.
     static func checkAcceptedAPIVersion(_ request: Request) throws(BulwarkError) {
-        guard let accept = request.headers[.accept]?.lowercased(), let range = accept.range(of: "application/vnd.swift.registry.v") else {
-            return
-        }
-        let version = accept[range.upperBound...].prefix(while: \.isNumber)
-        guard version == "1" else {
+        guard let accept = request.headers[.accept], case .version(let version) = RegistryAccept.parse(accept) else { return }
+        guard RegistryAccept.version(version).isSupported else {
             throw BulwarkError(.unsupportedMediaType, "unsupported registry API version '\(version)': this registry speaks version 1")
         }
     }

@@ -39,6 +39,18 @@ public struct ServerConfiguration: Sendable {
     /// The most cached responses (and, separately, releases) kept in memory.
     public var readCacheEntries = 100_000
 
+    /// The longest yank reason, in characters (resolvers print it).
+    public var maxYankReasonLength = 500
+    /// The most events one `GET /api/v1/packages/{scope}/{name}/audit-log` returns (`?limit=`).
+    public var maxAuditLogEvents = 1_000
+
+    /// Request rates per IP and per token, connections per IP, slow-client timeouts.
+    public var limits = TrafficLimits()
+    /// Bearer token that `GET /metrics` requires; without one, metrics are served to loopback clients only.
+    public var metricsToken: String?
+    /// Seconds `/readyz` waits for each dependency (database, blob store) before calling it not ready.
+    public var readinessTimeout: Double = 2
+
     /// Sign-in, second factors, sessions. The default seals TOTP seeds with a random key that lives
     /// only as long as the process: `bulwark serve` loads a persistent one from the data directory.
     public var security = AccountSecurityConfiguration(secretBox: try! SecretBox(key: SymmetricKey(size: .bits256)))

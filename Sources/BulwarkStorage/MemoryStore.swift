@@ -4,7 +4,7 @@ import Foundation
 /// All stores in memory: for tests and as the reference behaviour of the conformance suite.
 public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     private var packageCase: [String: PackageIdentifier] = [:]
-    private var releasesByPackage: [String: [String: Release]] = [:]
+    var releasesByPackage: [String: [String: Release]] = [:]
     private var accounts: [String: Account] = [:]
     private var tokensByHash: [String: TokenRecord] = [:]
     /// Second factors, sessions, challenges, log and throttling (`MemoryStore+AccountSecurity.swift`).
@@ -15,6 +15,10 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     var packagePolicies: [String: PackagePolicy] = [:]
     /// staged release id → staged release.
     var stagedReleases: [String: StagedRelease] = [:]
+    /// Yanks, tombstones and package audit logs (`MemoryStore+Lifecycle.swift`).
+    var lifecycleState = MemoryLifecycleState()
+    /// Package roles and invitations (`MemoryStore+Maintainers.swift`).
+    var maintainerState = MemoryMaintainerState()
 
     public init() {}
 
@@ -33,6 +37,9 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
         guard releasesByPackage[key]?[release.version.precedenceKey] == nil else {
             throw BulwarkError.conflict("a release with version \(release.version) of \(release.package) already exists")
         }
+        if let tombstone = lifecycleState.tombstones[key]?[release.version.precedenceKey] {
+            throw BulwarkError.conflict(tombstone.republishDetail)
+        }
         var r = release
         let canonical = packageCase[key] ?? release.package
         packageCase[key] = canonical
@@ -46,6 +53,9 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
             let key = r.package.canonicalKey + "@" + r.version.precedenceKey
             guard keys.insert(key).inserted, releasesByPackage[r.package.canonicalKey]?[r.version.precedenceKey] == nil else {
                 throw BulwarkError.conflict("a release with version \(r.version) of \(r.package) already exists")
+            }
+            if let tombstone = lifecycleState.tombstones[r.package.canonicalKey]?[r.version.precedenceKey] {
+                throw BulwarkError.conflict(tombstone.republishDetail)
             }
         }
         for r in releases { try insert(r) }
@@ -73,6 +83,13 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
 
     public func touchToken(id: String, at date: Date) {
         if let h = tokensByHash.first(where: { $0.value.id == id })?.key { tokensByHash[h]?.lastUsedAt = date }
+    }
+
+    public func touchToken(id: String, at date: Date, ip: String?) {
+        if let h = tokensByHash.first(where: { $0.value.id == id })?.key {
+            tokensByHash[h]?.lastUsedAt = date
+            tokensByHash[h]?.lastUsedIP = ip
+        }
     }
 
     public func revokeToken(id: String, at date: Date) {

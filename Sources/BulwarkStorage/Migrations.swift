@@ -165,5 +165,73 @@ enum SQLiteMigrations {
             );
             CREATE INDEX staged_releases_by_package ON staged_releases(package_key, state, version_key);
             """),
+        Migration(id: 6, name: "CreatePackageMemberAndInvitationTables", sql: """
+            CREATE TABLE package_members (
+                package_key TEXT NOT NULL,       -- lower-cased scope.name
+                package TEXT NOT NULL,           -- as first given
+                account_key TEXT NOT NULL,
+                account TEXT NOT NULL,
+                role TEXT NOT NULL,              -- owner | maintainer (the scope's owners are owners without a row)
+                added_at INTEGER NOT NULL,
+                added_by TEXT,
+                PRIMARY KEY (package_key, account_key)
+            );
+            CREATE INDEX package_members_by_account ON package_members(account_key);
+            CREATE TABLE invitations (
+                id TEXT PRIMARY KEY,
+                package_key TEXT NOT NULL,
+                package TEXT NOT NULL,
+                invitee_key TEXT NOT NULL,
+                invitee TEXT NOT NULL,
+                role TEXT NOT NULL,
+                invited_by TEXT NOT NULL,
+                state TEXT NOT NULL,             -- pending | accepted | declined | revoked
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                decided_at INTEGER
+            );
+            CREATE INDEX invitations_by_invitee ON invitations(invitee_key, state);
+            CREATE INDEX invitations_by_package ON invitations(package_key, state, invitee_key);
+            -- when a passkey was last verified in the session: packages with secondFactor passkey need it fresh
+            ALTER TABLE sessions ADD COLUMN passkey_at INTEGER;
+            """),
+        Migration(id: 7, name: "CreateYankTombstoneAndPackageEventTables", sql: """
+            CREATE TABLE release_yanks (
+                package_key TEXT NOT NULL,
+                version_key TEXT NOT NULL,       -- SemVer without build metadata
+                reason TEXT NOT NULL,
+                yanked_by TEXT NOT NULL,
+                yanked_at INTEGER NOT NULL,
+                PRIMARY KEY (package_key, version_key),
+                FOREIGN KEY (package_key, version_key) REFERENCES releases(package_key, version_key)
+            );
+            CREATE TABLE tombstones (
+                package_key TEXT NOT NULL,
+                version_key TEXT NOT NULL,       -- never published again (SemVer precedence)
+                scope TEXT NOT NULL,             -- as stored
+                name TEXT NOT NULL,
+                version TEXT NOT NULL,           -- as published
+                checksum TEXT NOT NULL,
+                deleted_by TEXT NOT NULL,
+                deleted_at INTEGER NOT NULL,
+                PRIMARY KEY (package_key, version_key)
+            );
+            CREATE TABLE package_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                package_key TEXT NOT NULL,
+                package TEXT NOT NULL,           -- scope.name as stored
+                version TEXT,
+                kind TEXT NOT NULL,              -- published | staged | approved | rejected | yanked | unyanked | deleted
+                actor TEXT NOT NULL,
+                credential_kind TEXT NOT NULL,   -- token | passkey | totp | recovery-code | second-factor
+                credential_id TEXT,              -- token id or passkey name; never a secret
+                detail TEXT NOT NULL,
+                ip TEXT,
+                at INTEGER NOT NULL
+            );
+            CREATE INDEX package_events_by_package ON package_events(package_key, id);
+            CREATE INDEX releases_by_checksum ON releases(checksum);
+            ALTER TABLE tokens ADD COLUMN last_used_ip TEXT;
+            """),
     ]
 }

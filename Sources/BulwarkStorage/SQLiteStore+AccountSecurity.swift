@@ -174,11 +174,11 @@ extension SQLiteStore: AccountSecurityStore {
     public func saveSession(_ session: SessionRecord) throws {
         try connection.transaction {
             try connection.query("""
-                INSERT OR REPLACE INTO sessions (id, account_key, account, state, created_at, last_seen_at, second_factor_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO sessions (id, account_key, account, state, created_at, last_seen_at, second_factor_at, passkey_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .text(session.id), .text(session.account.lowercased()), .text(session.account), .text(session.state.rawValue),
-                    .date(session.createdAt), .date(session.lastSeenAt), .date(session.secondFactorAt),
+                    .date(session.createdAt), .date(session.lastSeenAt), .date(session.secondFactorAt), .date(session.passkeyAt),
                 ])
         }
     }
@@ -186,14 +186,17 @@ extension SQLiteStore: AccountSecurityStore {
     public func session(id: String) throws -> SessionRecord? {
         let rows = try connection.locked {
             try connection.query(
-                "SELECT id, account, state, created_at, last_seen_at, second_factor_at FROM sessions WHERE id = ?", [.text(id)]
+                "SELECT id, account, state, created_at, last_seen_at, second_factor_at, passkey_at FROM sessions WHERE id = ?", [.text(id)]
             )
         }
         guard let r = rows.first else { return nil }
         guard let id = r[0].string, let account = r[1].string, let state = r[2].string.flatMap(SessionState.init(rawValue:)),
             let created = r[3].date, let lastSeen = r[4].date
         else { throw BulwarkError.internalError("a stored session is incomplete") }
-        return SessionRecord(id: id, account: account, state: state, createdAt: created, lastSeenAt: lastSeen, secondFactorAt: r[5].date)
+        return SessionRecord(
+            id: id, account: account, state: state, createdAt: created, lastSeenAt: lastSeen, secondFactorAt: r[5].date,
+            passkeyAt: r[6].date
+        )
     }
 
     public func deleteSession(id: String) throws {

@@ -106,6 +106,10 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     private func insertRow(_ release: Release) throws {
         let packageKey = SQLiteValue.text(release.package.canonicalKey)
         let versionKey = SQLiteValue.text(release.version.precedenceKey)
+        // A deleted version is never published again: refused in the insert's own transaction.
+        if let tombstone = try tombstoneRow(packageKey: packageKey, versionKey: versionKey) {
+            throw BulwarkError.conflict(tombstone.republishDetail)
+        }
         try connection.query(
             "INSERT OR IGNORE INTO packages (key, scope, name, created_at) VALUES (?, ?, ?, ?)",
             [packageKey, .text(release.package.scope), .text(release.package.name), .date(release.publishedAt)]
@@ -176,13 +180,15 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
         do {
             try connection.transaction {
                 try connection.query("""
-                    INSERT INTO tokens (id, hash, account_key, permissions, packages, created_at, expires_at, last_used_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO tokens (id, hash, account_key, permissions, packages, created_at, expires_at, last_used_at, revoked_at,
+                        last_used_ip)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [
                         .text(token.id), .text(token.hash), .text(token.account.lowercased()),
                         .text(token.permissions.map(\.rawValue).joined(separator: ",")),
                         .text(token.packages.map(\.description).joined(separator: ",")),
                         .date(token.createdAt), .date(token.expiresAt), .date(token.lastUsedAt), .date(token.revokedAt),
+                        .optionalText(token.lastUsedIP),
                     ])
             }
         } catch is SQLiteConstraintViolation {
@@ -191,7 +197,7 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     }
 
     private static let tokenColumns = """
-        SELECT t.id, t.hash, a.name, t.permissions, t.packages, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+        SELECT t.id, t.hash, a.name, t.permissions, t.packages, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.last_used_ip
         FROM tokens t JOIN accounts a ON a.name_key = t.account_key
         """
 
@@ -202,6 +208,14 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
 
     public func touchToken(id: String, at date: Date) throws {
         try connection.locked { _ = try connection.query("UPDATE tokens SET last_used_at = ? WHERE id = ?", [.date(date), .text(id)]) }
+    }
+
+    public func touchToken(id: String, at date: Date, ip: String?) throws {
+        try connection.locked {
+            _ = try connection.query(
+                "UPDATE tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?", [.date(date), .optionalText(ip), .text(id)]
+            )
+        }
     }
 
     public func revokeToken(id: String, at date: Date) throws {
@@ -225,7 +239,7 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
             id: id, hash: hash, account: account,
             permissions: permissions.split(separator: ",").compactMap { TokenPermission(rawValue: String($0)) },
             packages: packages.split(separator: ",").compactMap { try? PackagePattern(String($0)) },
-            createdAt: created, expiresAt: r[6].date, lastUsedAt: r[7].date, revokedAt: r[8].date
+            createdAt: created, expiresAt: r[6].date, lastUsedAt: r[7].date, revokedAt: r[8].date, lastUsedIP: r[9].string
         )
     }
 }

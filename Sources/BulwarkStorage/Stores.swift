@@ -23,6 +23,13 @@ extension ReleaseStore {
     }
 }
 
+extension TokenStore {
+    /// Stores that don't record addresses yet record the time only.
+    public func touchToken(id: String, at date: Date, ip: String?) async throws {
+        try await touchToken(id: id, at: date)
+    }
+}
+
 /// Accounts.
 public protocol AccountStore: Sendable {
     /// Creates an account; throws `.conflict` if the name (case-insensitive) is taken.
@@ -38,6 +45,8 @@ public protocol TokenStore: Sendable {
     func token(hash: String) async throws -> TokenRecord?
     /// Records that a token was used.
     func touchToken(id: String, at date: Date) async throws
+    /// Records that a token was used, and from which address (`lastUsedAt`, `lastUsedIP`).
+    func touchToken(id: String, at date: Date, ip: String?) async throws
     func revokeToken(id: String, at date: Date) async throws
     /// The tokens of an account, newest first.
     func tokens(ofAccount account: String) async throws -> [TokenRecord]
@@ -54,11 +63,18 @@ public struct Storage: Sendable {
     public var scopes: any ScopeStore
     /// Per-package policies and staged releases.
     public var policies: any PackagePolicyStore
+    /// Yanks, tombstones of deleted releases and the packages' audit logs.
+    public var lifecycle: any ReleaseLifecycleStore
+    /// Per-package roles (owner, maintainer) and invitations.
+    public var maintainers: any MaintainerStore
     public var blobs: any BlobStore
+    /// What `/readyz` checks: the database and the blob store, each asked directly.
+    public var readiness: [any ReadinessCheck] = []
 
     public init(
         releases: any ReleaseStore, accounts: any AccountStore, tokens: any TokenStore, security: any AccountSecurityStore, scopes: any ScopeStore,
-        policies: any PackagePolicyStore, blobs: any BlobStore
+        policies: any PackagePolicyStore, blobs: any BlobStore, lifecycle: (any ReleaseLifecycleStore)? = nil,
+        maintainers: (any MaintainerStore)? = nil
     ) {
         self.releases = releases
         self.accounts = accounts
@@ -67,6 +83,9 @@ public struct Storage: Sendable {
         self.scopes = scopes
         self.policies = policies
         self.blobs = blobs
+        // The store that holds the releases must refuse tombstoned versions, so it holds them too.
+        self.lifecycle = lifecycle ?? (releases as? any ReleaseLifecycleStore) ?? UnsupportedLifecycleStore()
+        self.maintainers = maintainers ?? (scopes as? any MaintainerStore) ?? UnsupportedMaintainerStore()
     }
 
     /// The embedded default: SQLite and files under `dataDirectory`.
@@ -74,7 +93,9 @@ public struct Storage: Sendable {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let db = try SQLiteStore(path: dataDirectory.appendingPathComponent("bulwark.sqlite3").path)
         let blobs = try FileBlobStore(root: dataDirectory.appendingPathComponent("blobs"))
-        return Storage(releases: db, accounts: db, tokens: db, security: db, scopes: db, policies: db, blobs: blobs)
+        var storage = Storage(releases: db, accounts: db, tokens: db, security: db, scopes: db, policies: db, blobs: blobs)
+        storage.readiness = [db, blobs]
+        return storage
     }
 
     /// Everything in memory (tests), with blobs in a temporary directory.

@@ -3,11 +3,12 @@ import BulwarkAuth
 import BulwarkCore
 import BulwarkStorage
 import Foundation
+import Logging
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operator commands that work directly on the registry's data.",
-        subcommands: [CreateUser.self, CreateToken.self, AssignScope.self, Seed.self]
+        subcommands: [CreateUser.self, CreateToken.self, AssignScope.self, Seed.self, Migrate.self, BackupCommand.self, RestoreCommand.self, ExportCommand.self, ImportCommand.self]
     )
 }
 
@@ -31,7 +32,7 @@ struct CreateUser: AsyncParsableCommand {
             }
             passwordHash = PasswordHasher().hash(password)
         }
-        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        let stores = try await storage.open(logger: Logger(label: "bulwark.admin"), checkBlobs: false)
         try await failAsync {
             try await stores.accounts.createAccount(Account(name: name, email: email, passwordHash: passwordHash, createdAt: Date()))
         }
@@ -46,20 +47,20 @@ struct CreateToken: AsyncParsableCommand {
     )
 
     @Option(help: "The account the token acts for.") var user: String
-    @Option(help: "What the token may do (publish).") var scope: [String] = ["publish"]
+    @Option(help: "What the token may do: publish, yank (repeatable).") var scope: [String] = ["publish"]
     @Option(help: "Packages the token covers: scope.name or scope.* (repeatable).") var package: [String]
     @Option(help: "Lifetime, such as 90d, 12h or 30m.") var expires = "90d"
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
         let permissions = try scope.map { s in
-            guard let p = TokenPermission(rawValue: s) else { throw ValidationError("unknown token scope '\(s)': use publish") }
+            guard let p = TokenPermission(rawValue: s) else { throw ValidationError("unknown token scope '\(s)': use publish or yank") }
             return p
         }
         let patterns = try fail { try package.map { try PackagePattern($0) } }
         guard !patterns.isEmpty else { throw ValidationError("name at least one --package") }
         guard let lifetime = Self.parseDuration(expires) else { throw ValidationError("invalid --expires '\(expires)': use a number with d, h or m, e.g. 90d") }
-        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        let stores = try await storage.open(logger: Logger(label: "bulwark.admin"), checkBlobs: false)
         guard let account = try await stores.accounts.account(named: user) else {
             FileHandle.standardError.write(Data("error: no account named '\(user)'\n".utf8))
             throw ExitCode.failure
@@ -111,7 +112,7 @@ struct AssignScope: AsyncParsableCommand {
 
     func run() async throws {
         guard PackageIdentifier.isValidScope(scope) else { throw ValidationError("invalid scope '\(scope)'") }
-        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        let stores = try await storage.open(logger: Logger(label: "bulwark.admin"), checkBlobs: false)
         guard let account = try await stores.accounts.account(named: user) else {
             FileHandle.standardError.write(Data("error: no account named '\(user)'\n".utf8))
             throw ExitCode.failure

@@ -13,4 +13,12 @@ struct Bulwark: AsyncParsableCommand {
 struct StorageOptions: ParsableArguments {
     @Option(help: "Directory for the embedded database and archives.")
     var dataDir: String = ".bulwark"
+    /// PostgreSQL instead of the embedded SQLite database (DatabaseOptions.swift).
+    @Option(help: ArgumentHelp(
+        "PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require|disable&schema=S&pool_max=N&connect_timeout=S] (or BULWARK_DATABASE_URL); archives stay in DATA-DIR/blobs unless --s3-endpoint.",
+        valueName: "url"
+    ))
+    var databaseURL: String?
+    /// `--s3-*`: archives in an S3-compatible bucket (S3Options.swift).
+    @OptionGroup var s3: S3Options
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BulwarkCore
 import BulwarkStorage
 import Foundation
+import Logging
 
 /// Fills a data directory with N packages × M releases for benchmarks, straight through the
 /// storage layer. Every release shares one valid archive (blobs are content-addressed).
@@ -23,8 +24,8 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
-        let (checksum, size) = try Self.makeArchive(size: archiveSize, into: stores.blobs)
+        let stores = try await storage.open(logger: Logger(label: "bulwark.seed"))
+        let (checksum, size) = try await Self.makeArchive(size: archiveSize, into: stores.blobs)
         let manifest = ReleaseManifest(
             filename: "Package.swift", toolsVersion: "5.9",
             bytes: Array(Self.manifest.utf8)
@@ -56,7 +57,7 @@ struct Seed: AsyncParsableCommand {
 
     /// A valid source archive of about `size` bytes (random, incompressible padding), made with `zip`
     /// the way SwiftPM makes one, stored in the blob store.
-    static func makeArchive(size: Int, into blobs: any BlobStore) throws -> (String, Int64) {
+    static func makeArchive(size: Int, into blobs: any BlobStore) async throws -> (String, Int64) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-seed-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let root = dir.appendingPathComponent("package")
@@ -77,7 +78,7 @@ struct Seed: AsyncParsableCommand {
         try FileManager.default.removeItem(at: temporary)
         try FileManager.default.copyItem(at: dir.appendingPathComponent("archive.zip"), to: temporary)
         let (checksum, length) = try FileBlobStore.sha256(ofFileAt: temporary)
-        try blobs.commit(temporaryFile: temporary, checksum: checksum)
+        try await blobs.commit(temporaryFile: temporary, checksum: checksum)
         return (checksum, length)
     }
 }

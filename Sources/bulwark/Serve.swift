@@ -12,6 +12,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the registry server.")
 
     @OptionGroup var storage: StorageOptions
+    @OptionGroup(title: "Rate limits, connections, metrics, shutdown") var limits: LimitOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "Public URL of the registry, used in Location and Link headers.") var baseURL: String?
@@ -31,11 +32,28 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Close open sign-up: only the operator creates accounts.") var disableSignUp = false
     @Flag(help: "Let accounts without a second factor sign in fully (not recommended).") var no2FARequirement = false
     @Option(help: "Seconds a second factor counts as fresh for sensitive actions.") var stepUpWindow = 600.0
+    @Option(help: "Longest lifetime of an API token created through the API, in days (the default is 90 or this, if less).")
+    var maxTokenDays = 366
+    @Option(help: "Registry-wide floor of every package's policy: any or passkey (passkey: only passkeys count for sensitive actions).")
+    var minimumSecondFactor = "any"
+    @Option(help: "Registry-wide floor of how publishes land: tokens (at once) or approval (staged until a maintainer approves).")
+    var publishing = "tokens"
+    @Option(help: "Days an invitation to maintain a package can be accepted.") var invitationDays = 7.0
     @Option(help: "Failed attempts per account/factor and per IP before locking.") var maxFailures = 5
     @Option(help: "Seconds over which failures are counted (and the lock lasts).") var failureWindow = 900.0
+    @Flag(help: "With --database-url: don't apply pending migrations at start-up; refuse to start unless the schema is current (run `bulwark admin migrate`).")
+    var noMigrate = false
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard maxTokenDays >= 1 else { throw ValidationError("--max-token-days must be at least 1") }
+        guard PackagePolicy.SecondFactor(rawValue: minimumSecondFactor) != nil else {
+            throw ValidationError("--minimum-second-factor must be any or passkey, not '\(minimumSecondFactor)'")
+        }
+        guard PackagePolicy.Publishing(rawValue: publishing) != nil else {
+            throw ValidationError("--publishing must be tokens or approval, not '\(publishing)'")
+        }
+        guard invitationDays > 0 else { throw ValidationError("--invitation-days must be more than 0") }
     }
 
     func run() async throws {
@@ -55,6 +73,7 @@ struct Serve: AsyncParsableCommand {
         configuration.releasesPerPage = releasesPerPage
         configuration.tokenCacheSeconds = tokenCacheSeconds
         configuration.readCacheSeconds = readCacheSeconds
+        try limits.apply(to: &configuration)
         try fail {
             if let trustRoots {
                 configuration.trustRoots = SignatureVerifier(
@@ -62,12 +81,19 @@ struct Serve: AsyncParsableCommand {
                 )
             }
         }
-        let stores = try fail { try Storage.embedded(dataDirectory: URL(fileURLWithPath: storage.dataDir)) }
+        // PostgreSQL (--database-url) gets its pending migrations applied here, under an advisory
+        // lock so instances starting together don't race, unless --no-migrate.
+        let stores = try await storage.open(logger: logger, migrate: !noMigrate)
         let keyPath = secretKeyFile ?? URL(fileURLWithPath: storage.dataDir).appendingPathComponent("secret.key").path
         configuration.security.secretBox = try fail { try SecretKeyFile.loadOrCreate(at: keyPath) }
         configuration.security.allowSignUp = !disableSignUp
         configuration.security.require2FA = !no2FARequirement
         configuration.security.stepUpWindow = stepUpWindow
+        configuration.security.maxTokenDays = maxTokenDays
+        configuration.security.minimumPolicy = PackagePolicy(
+            secondFactor: PackagePolicy.SecondFactor(rawValue: minimumSecondFactor) ?? .any, publishing: PackagePolicy.Publishing(rawValue: publishing) ?? .tokens
+        )
+        configuration.security.invitationLifetime = invitationDays * 86_400
         configuration.security.maxFailures = maxFailures
         configuration.security.failureWindow = failureWindow
         let removed = try stores.blobs.removeTemporaryFiles()
@@ -91,7 +117,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { purge.cancel() }
-        try await app.runService()
+        try await limits.run(app, logger: logger)
     }
 }
 

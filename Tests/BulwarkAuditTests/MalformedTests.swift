@@ -65,3 +65,21 @@ import Testing
         #expect(throws: (any Error).self) { try reader.read(text, file: file) }
     }
 }
+
+/// Inputs the FuzzLockfiles target found (Fuzz/corpus/FuzzLockfiles keeps them too).
+@Suite struct FuzzFoundTests {
+    @Test func aClosingParenthesisBeforeTheOpeningOneIsNoVersion() throws {
+        let reader = try #require(Audit.reader(for: "DESCRIPTION"))
+        let dependencies = try reader.read("Package: x\nImports: broken) (>= 1.0, fine (>= 2.0)\n", file: "DESCRIPTION")
+        #expect(dependencies.count == 2)
+        #expect(dependencies.first?.version == nil)
+        #expect(dependencies.last?.name == "fine")
+        #expect(dependencies.last?.version == ">= 2.0")
+    }
+
+    @Test func aControlCharacterInTOMLIsAnErrorNotAnAssertion() throws {
+        let reader = try #require(Audit.reader(for: "Manifest.toml"))
+        #expect(throws: (any Error).self) { try reader.read("julia_version = \"1.10.0\"\n[[\u{17}\u{0}ps.DataFrames]]\n", file: "Manifest.toml") }
+        #expect(throws: (any Error).self) { try reader.read("# comment \u{1}\n", file: "Manifest.toml") }
+    }
+}

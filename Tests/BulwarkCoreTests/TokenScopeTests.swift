@@ -71,7 +71,7 @@ struct TokenScopeTests {
         #expect(String(decoding: data, as: UTF8.self) == #"["publish"]"#)
         #expect(try JSONDecoder().decode([TokenPermission].self, from: Data(#"["publish"]"#.utf8)) == [.publish])
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([TokenPermission].self, from: Data(#"["admin"]"#.utf8)) }
-        #expect(TokenPermission.allCases == [.publish])
+        #expect(TokenPermission.allCases == [.publish, .yank])
     }
 
     // MARK: TokenRecord

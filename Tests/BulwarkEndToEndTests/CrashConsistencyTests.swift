@@ -4,7 +4,7 @@ import Testing
 /// Runs `scripts/crash-test.sh --iterations 3` against the built `bulwark`: concurrent publishes,
 /// `kill -9` at a random moment, restart, and nothing acknowledged lost, nothing half-written
 /// visible, no temporary files left, the database intact. The documented full run (≥ 200
-/// iterations) is in docs/robustness.md.
+/// iterations) is in docs/reliability.md.
 @Suite(.serialized) struct CrashConsistencyTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let isRequired = ProcessInfo.processInfo.environment["BULWARK_E2E_REQUIRED"] == "1"

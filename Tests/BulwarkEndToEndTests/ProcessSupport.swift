@@ -268,7 +268,8 @@ final class ServerProcess {
 
     /// Starts the server, then waits for its "listening on https://127.0.0.1:PORT" line.
     static func start(
-        executable: URL, arguments: [String], logPrefix: URL, readinessTimeout: TimeInterval
+        executable: URL, arguments: [String], logPrefix: URL, readinessTimeout: TimeInterval,
+        environment: [String: String] = [:]
     ) async throws -> ServerProcess {
         let stdoutLog = logPrefix.appendingPathExtension("stdout")
         let stderrLog = logPrefix.appendingPathExtension("stderr")
@@ -283,6 +284,9 @@ final class ServerProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = stdoutHandle
         process.standardError = stderrHandle

@@ -98,7 +98,7 @@ import Testing
             let refused = try await mona.send(.put, "/api/v1/packages/mona/pkg/policy", json: body)
             #expect(refused.status == .conflict)
             #expect(refused.json["ownersWithoutPasskey"] as? [String] == ["mona"])
-            _ = try await registerPasskey(mona)
+            let passkey = try await registerPasskey(mona)
             #expect(try await mona.send(.put, "/api/v1/packages/mona/pkg/policy", json: body).status == .ok)
             let posture = try await Browser(client).send(.get, "/api/v1/packages/mona/pkg/security")
             #expect((posture.json["policy"] as? [String: Any])?["secondFactor"] as? String == "passkey")
@@ -106,6 +106,9 @@ import Testing
             let bob = Browser(client)
             _ = try await account(bob, "bob")
             try await registry.storage.scopes.addScopeOwner("mona", account: "bob", at: clock.now)
+            // Under the passkey policy, changing it needs a passkey step-up.
+            let options = try await mona.send(.post, "/api/v1/session/webauthn/options", json: [:])
+            #expect(try await mona.send(.post, "/api/v1/session/webauthn", json: try passkey.assert(options: options.json)).status == .ok)
             let again = try await mona.send(.put, "/api/v1/packages/mona/pkg/policy", json: body)
             #expect(again.status == .conflict)
             #expect(again.json["ownersWithoutPasskey"] as? [String] == ["bob"])

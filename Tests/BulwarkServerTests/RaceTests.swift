@@ -76,7 +76,7 @@ import Testing
         // Losers that got as far as the blob store may leave their (content-addressed) archive behind,
         // but never a temporary file, and the winner's archive is there.
         #expect(files(registry, under: "tmp").isEmpty, "\(files(registry, under: "tmp"))")
-        #expect(FileManager.default.fileExists(atPath: registry.storage.blobs.path(forChecksum: release.checksum)))
+        #expect(try await registry.storage.blobs.exists(checksum: release.checksum))
     }
 
     @Test func concurrentPublishesOfDifferentVersionsAllSucceed() async throws {

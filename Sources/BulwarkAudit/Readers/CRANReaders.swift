@@ -54,7 +54,8 @@ struct DescriptionReader: DependencyReader {
                 guard !name.isEmpty else { continue }
                 if Self.basePackages.contains(name) || remotes.contains(name) { continue }
                 var version: String?
-                if let open = entry.firstIndex(of: "("), let close = entry.firstIndex(of: ")") {
+                // The closing parenthesis must come after the opening one: `pkg) (>= 1` is malformed.
+                if let open = entry.firstIndex(of: "("), let close = entry[open...].firstIndex(of: ")") {
                     version = entry[entry.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
                 }
                 result.append(Dependency(registry: .cran, name: name, version: version, file: file))

@@ -159,20 +159,23 @@ struct AccountController<Context: RequestContext>: Sendable {
         try sessions.requireStepUp(signedIn)
         let body = try await decodeBody(NewToken.self, from: request, context: context)
         let permissions = try body.scopes.map { scope -> TokenPermission in
-            guard let p = TokenPermission(rawValue: scope) else { throw BulwarkError.unprocessable("unknown token scope '\(scope)': use publish") }
+            guard let p = TokenPermission(rawValue: scope) else { throw BulwarkError.unprocessable("unknown token scope '\(scope)': use publish or yank") }
             return p
         }
         guard !permissions.isEmpty else { throw BulwarkError.unprocessable("a token needs at least one scope") }
         guard !body.packages.isEmpty, body.packages.count <= 100 else { throw BulwarkError.unprocessable("name 1 to 100 packages (scope.name or scope.*)") }
         let patterns = try body.packages.map { try PackagePattern($0) }
-        try await ScopeOwnership(scopes: storage.scopes, now: now).requireOwnership(account: signedIn.account.name, of: patterns)
-        let days = body.expiresInDays ?? 90
-        guard (1...366).contains(days) else { throw BulwarkError.unprocessable("expiresInDays must be between 1 and 366") }
+        try await PackageAccess(storage: storage, configuration: configuration, now: now).requireTokenCoverage(account: signedIn.account.name, of: patterns)
+        // Tokens always expire: the default, and never later than the operator's maximum.
+        let days = body.expiresInDays ?? min(configuration.defaultTokenDays, configuration.maxTokenDays)
+        guard (1...configuration.maxTokenDays).contains(days) else {
+            throw BulwarkError.badRequest("expiresInDays must be between 1 and \(configuration.maxTokenDays) (this registry's maximum token lifetime)")
+        }
         let minted = APIToken.mint()
         let at = now()
         let record = TokenRecord(
-            id: UUID().uuidString.lowercased(), hash: minted.hash, account: signedIn.account.name, permissions: permissions,
-            packages: patterns, createdAt: at, expiresAt: at.addingTimeInterval(Double(days) * 86_400)
+            id: UUID().uuidString.lowercased(), hash: minted.hash, account: signedIn.account.name,
+            permissions: TokenPermission.allCases.filter(permissions.contains), packages: patterns, createdAt: at, expiresAt: at.addingTimeInterval(Double(days) * 86_400)
         )
         try await storage.tokens.insertToken(record)
         await log.record(signedIn.account.name, .tokenCreated, "token \(record.id) for \(patterns.map(\.description).joined(separator: ", "))", ip: ip(context))
@@ -185,7 +188,7 @@ struct AccountController<Context: RequestContext>: Sendable {
             [
                 "id": t.id, "scopes": t.permissions.map(\.rawValue), "packages": t.packages.map(\.description),
                 "createdAt": Timestamp.iso8601(t.createdAt), "expiresAt": t.expiresAt.map(Timestamp.iso8601) ?? NSNull(),
-                "lastUsedAt": t.lastUsedAt.map(Timestamp.iso8601) ?? NSNull(), "revoked": t.revokedAt != nil,
+                "lastUsedAt": t.lastUsedAt.map(Timestamp.iso8601) ?? NSNull(), "lastUsedIP": t.lastUsedIP ?? NSNull(), "revoked": t.revokedAt != nil,
             ]
         }
         return try jsonResponse(["tokens": tokens])

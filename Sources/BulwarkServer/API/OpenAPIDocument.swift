@@ -11,7 +11,7 @@ enum OpenAPIDocument {
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .cacheControl: "no-cache"],
-                body: .init(byteBuffer: ByteBuffer(string: json))
+                body: .init(byteBuffer: ByteBuffer(string: served))
             )
         }
     }
@@ -32,6 +32,7 @@ enum OpenAPIDocument {
     { "name": "account", "description": "The signed-in account: second factors, recovery codes, security log." },
     { "name": "tokens", "description": "API tokens (bwk_…) for the Swift registry." },
     { "name": "packages", "description": "A package's owners, policy and staged releases (publishing: approval)." },
+    { "name": "maintainers", "description": "A package's owners and maintainers: invitations, acceptance, removal; ownership transfer is an owner invitation." },
     { "name": "registry", "description": "The Swift Package Registry protocol (SE-0292, SE-0321, SE-0391)." },
     { "name": "meta", "description": "This document and health checks." }
   ],
@@ -67,7 +68,7 @@ enum OpenAPIDocument {
         }
       },
       "delete": {
-        "tags": ["session"], "operationId": "signOut", "summary": "Sign out (ends the server-side session)",
+        "tags": ["session"], "operationId": "signOut", "summary": "Sign out (ends the server-side session; without one, nothing to do)", "security": [ {}, { "session": [] } ],
         "responses": { "204": { "description": "Signed out; the cookie is cleared" }, "403": { "$ref": "#/components/responses/Problem" } }
       }
     },
@@ -101,7 +102,7 @@ enum OpenAPIDocument {
       "post": {
         "tags": ["session"], "operationId": "passkeySignInOptions", "summary": "Options for navigator.credentials.get()", "security": [],
         "description": "Without a username: a discoverable-credential (passkey) sign-in, allowCredentials empty. The challenge is single-use and expires after 5 minutes.",
-        "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": "string" } } } } } },
+        "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": ["string", "null"] } } } } } },
         "responses": {
           "200": { "description": "PublicKeyCredentialRequestOptions, JSON encoding (base64url)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PublicKeyCredentialRequestOptionsJSON" } } } },
           "503": { "$ref": "#/components/responses/Problem" }
@@ -231,6 +232,7 @@ enum OpenAPIDocument {
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewToken" } } } },
         "responses": {
           "201": { "description": "The token, shown once; only its SHA-256 is stored", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "string" }, "token": { "type": "string", "pattern": "^bwk_" }, "expiresAt": { "type": "string", "format": "date-time" } }, "required": ["id", "token", "expiresAt"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
           "401": { "$ref": "#/components/responses/Problem" },
           "403": { "$ref": "#/components/responses/StepUpRequired" },
           "422": { "$ref": "#/components/responses/Problem" }
@@ -275,8 +277,8 @@ enum OpenAPIDocument {
     },
     "/api/v1/packages/{scope}/{name}/policy": {
       "put": {
-        "tags": ["packages"], "operationId": "setPackagePolicy", "summary": "Set the package's policy (an owner, step-up)",
-        "description": "`secondFactor: passkey` is refused with 409 (and `ownersWithoutPasskey` in the problem) while any owner has no passkey; under it, approving a staged release needs a passkey assertion. `publishing: approval` makes a publish with a token create a staged release that an owner must approve.",
+        "tags": ["packages"], "operationId": "setPackagePolicy", "summary": "Set the package's policy (an owner, step-up per policy: under secondFactor passkey only a passkey step-up)",
+        "description": "`secondFactor: passkey` is refused with 409 (with `ownersWithoutPasskey`, `maintainersWithoutPasskey` and `withoutPasskey` in the problem) while any owner or maintainer has no passkey; the effective policy never goes below the registry-wide floor; under it, approving a staged release needs a passkey assertion. `publishing: approval` makes a publish with a token create a staged release that an owner must approve.",
         "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PackagePolicy" } } } },
         "responses": {
@@ -303,7 +305,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/packages/{scope}/{name}/staged/{id}/approve": {
       "post": {
-        "tags": ["packages"], "operationId": "approveStagedRelease", "summary": "Approve a staged release: it becomes a release (an owner, step-up; under secondFactor: passkey also a passkey assertion)",
+        "tags": ["packages"], "operationId": "approveStagedRelease", "summary": "Approve a staged release: it becomes a release (an owner or maintainer, step-up; under secondFactor: passkey a passkey step-up or a passkey assertion in the body)",
         "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/stagedID" } ],
         "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "description": "Needed when the policy's secondFactor is passkey: an assertion answering POST /api/v1/session/webauthn/options.", "properties": { "credential": { "$ref": "#/components/schemas/AuthenticationResponseJSON" } } } } } },
         "responses": {
@@ -318,12 +320,139 @@ enum OpenAPIDocument {
     },
     "/api/v1/packages/{scope}/{name}/staged/{id}/reject": {
       "post": {
-        "tags": ["packages"], "operationId": "rejectStagedRelease", "summary": "Reject a staged release (an owner, step-up); its status URL then answers 410",
+        "tags": ["packages"], "operationId": "rejectStagedRelease", "summary": "Reject a staged release (an owner or maintainer, step-up); its status URL then answers 410",
         "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/stagedID" } ],
         "responses": {
           "200": { "description": "Rejected", "content": { "application/json": { "schema": { "type": "object", "properties": { "state": { "const": "rejected" }, "version": { "type": "string" } }, "required": ["state", "version"] } } } },
           "401": { "$ref": "#/components/responses/Problem" },
           "403": { "$ref": "#/components/responses/StepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/releases/{version}/yank": {
+      "post": {
+        "tags": ["packages"], "operationId": "yankRelease", "summary": "Yank a release: it stays downloadable by exact version, but the release list (and its metadata) mark it with a problem {status 410, detail: reason} so resolvers skip it. An owner or maintainer with a fresh second factor (a passkey under secondFactor: passkey), or a bearer token with the yank scope covering the package; yanking again replaces the reason",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "security": [ {}, { "bearer": [] } ],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "reason": { "type": "string", "minLength": 1, "maxLength": 500, "description": "One line; the limit is serve configuration (maxYankReasonLength)" } }, "required": ["reason"] } } } },
+        "responses": {
+          "200": { "description": "Yanked", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "version": { "type": "string" }, "yanked": { "const": true }, "reason": { "type": "string" }, "yankedBy": { "type": "string" }, "yankedAt": { "type": "string", "format": "date-time" } }, "required": ["package", "version", "yanked", "reason"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/PackageStepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "410": { "description": "The version was deleted", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/releases/{version}/unyank": {
+      "post": {
+        "tags": ["packages"], "operationId": "unyankRelease", "summary": "Un-yank a release (same rights as yank)",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "security": [ {}, { "bearer": [] } ],
+        "responses": {
+          "200": { "description": "No longer yanked", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "version": { "type": "string" }, "yanked": { "const": false } }, "required": ["package", "version", "yanked"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/PackageStepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "description": "The release isn't yanked", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/releases/{version}": {
+      "delete": {
+        "tags": ["packages"], "operationId": "deleteRelease", "summary": "Delete a release (an owner with a fresh second factor; never a token). It leaves a tombstone forever: the version stays in the release list with a 410 problem, its metadata, manifests and archive answer 410, and publishing the version again (any build metadata) answers 409. The archive is removed unless another release uses the same bytes",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "$ref": "#/components/parameters/version" } ],
+        "responses": {
+          "200": { "description": "Deleted", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "version": { "type": "string" }, "deleted": { "const": true }, "deletedAt": { "type": "string", "format": "date-time" } }, "required": ["package", "version", "deleted", "deletedAt"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/PackageStepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "410": { "description": "Deleted already", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/audit-log": {
+      "get": {
+        "tags": ["packages"], "operationId": "packageAuditLog", "summary": "The package's audit log, newest first: publishes (with the token's id), staged publishes, approvals, rejections, yanks, un-yanks and deletions, each with the account and the credential (token, passkey, totp, recovery-code). Owners and maintainers, signed in (not with a token)",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } } ],
+        "responses": {
+          "200": { "description": "Events", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "events": { "type": "array", "items": { "$ref": "#/components/schemas/PackageEvent" } } }, "required": ["package", "events"] } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
+          "404": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/maintainers": {
+      "post": {
+        "tags": ["maintainers"], "operationId": "inviteMaintainer", "summary": "Invite an account to maintain (or own) the package (an owner, step-up per policy)",
+        "description": "Creates an invitation the invitee accepts with POST /api/v1/invitations/{id}/accept; it expires after `serve --invitation-days` (7 by default). Ownership is transferred by inviting the new owner with role `owner`; once they accept, the old owner removes themselves (DELETE …/maintainers/{username}). Under an effective `secondFactor: passkey` the owner's step-up must be a passkey (else 403, type …/passkey-required) and an invitee without a passkey is refused (409, type …/passkey-missing, with `missing` and `has`).",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" } ],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": "string" }, "role": { "enum": ["owner", "maintainer"], "default": "maintainer" } }, "required": ["username"] } } } },
+        "responses": {
+          "201": { "description": "Invited", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/PackageStepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "description": "Already a member, a pending invitation exists, or (type https://bulwark.dev/problems/passkey-missing) the package requires passkeys and the invitee has none", "content": { "application/problem+json": { "schema": { "allOf": [ { "$ref": "#/components/schemas/Problem" }, { "type": "object", "properties": { "username": { "type": "string" }, "missing": { "type": "array", "items": { "type": "string" } }, "has": { "type": "array", "items": { "type": "string" } } } } ] } } } },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/packages/{scope}/{name}/maintainers/{username}": {
+      "delete": {
+        "tags": ["maintainers"], "operationId": "removeMaintainer", "summary": "Remove a maintainer or owner, or revoke their pending invitation (an owner, or the member themselves; step-up per policy)",
+        "description": "The last owner can't be removed (409); the scope's owners own every package in it and are not removed here (409).",
+        "parameters": [ { "$ref": "#/components/parameters/scope" }, { "$ref": "#/components/parameters/name" }, { "name": "username", "in": "path", "required": true, "schema": { "type": "string" } } ],
+        "responses": {
+          "204": { "description": "Removed" },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/PackageStepUpRequired" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/invitations": {
+      "get": {
+        "tags": ["maintainers"], "operationId": "listInvitations", "summary": "The signed-in account's pending invitations",
+        "responses": {
+          "200": { "description": "Invitations", "content": { "application/json": { "schema": { "type": "object", "properties": { "invitations": { "type": "array", "items": { "$ref": "#/components/schemas/Invitation" } } }, "required": ["invitations"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/invitations/{id}/accept": {
+      "post": {
+        "tags": ["maintainers"], "operationId": "acceptInvitation", "summary": "Accept an invitation (only the invitee; single use)",
+        "description": "410 once expired; 409 once accepted, declined or revoked, or when the owner who invited has lost the package. Under a passkey policy the invitee needs a passkey (403, type …/passkey-required).",
+        "parameters": [ { "$ref": "#/components/parameters/invitationID" } ],
+        "responses": {
+          "200": { "description": "Accepted", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "role": { "enum": ["owner", "maintainer"] }, "state": { "const": "accepted" } }, "required": ["package", "role", "state"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
+          "404": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" },
+          "410": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/api/v1/invitations/{id}/decline": {
+      "post": {
+        "tags": ["maintainers"], "operationId": "declineInvitation", "summary": "Decline an invitation (only the invitee)",
+        "parameters": [ { "$ref": "#/components/parameters/invitationID" } ],
+        "responses": {
+          "200": { "description": "Declined", "content": { "application/json": { "schema": { "type": "object", "properties": { "package": { "type": "string" }, "state": { "const": "declined" } }, "required": ["package", "state"] } } } },
+          "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" },
           "404": { "$ref": "#/components/responses/Problem" },
           "409": { "$ref": "#/components/responses/Problem" },
           "410": { "$ref": "#/components/responses/Problem" }
@@ -350,7 +479,7 @@ enum OpenAPIDocument {
     "/identifiers": {
       "get": {
         "tags": ["registry"], "operationId": "lookupIdentifiers", "summary": "Package identifiers for a repository URL", "security": [],
-        "parameters": [ { "name": "url", "in": "query", "required": true, "schema": { "type": "string" } } ],
+        "parameters": [ { "name": "url", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1 } } ],
         "responses": { "200": { "description": "{\"identifiers\":[…]}" }, "404": { "$ref": "#/components/responses/Problem" } }
       }
     },
@@ -392,14 +521,16 @@ enum OpenAPIDocument {
       "SessionCookie": { "description": "bulwark_session=…; HttpOnly; SameSite=Strict; Path=/ (Secure under TLS). A new id at every sign-in.", "schema": { "type": "string" } }
     },
     "parameters": {
-      "scope": { "name": "scope", "in": "path", "required": true, "schema": { "type": "string" } },
-      "name": { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
-      "version": { "name": "version", "in": "path", "required": true, "schema": { "type": "string" } },
-      "stagedID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "A staged release's id" }
+      "scope": { "name": "scope", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$" } },
+      "name": { "name": "name", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9]|[-_](?=[A-Za-z0-9])){0,99}$" } },
+      "version": { "name": "version", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})(?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$" } },
+      "stagedID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "A staged release's id" },
+      "invitationID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "An invitation's id" }
     },
     "responses": {
       "Problem": { "description": "An error, as an RFC 9457 problem detail", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
-      "StepUpRequired": { "description": "Forbidden: for a sensitive action, type https://bulwark.dev/problems/step-up-required means a second factor must be verified first (POST /api/v1/session/totp or /api/v1/session/webauthn), then retry; other 403s are a missing or foreign Origin.", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+      "StepUpRequired": { "description": "Forbidden: for a sensitive action, type https://bulwark.dev/problems/step-up-required means a second factor must be verified first (POST /api/v1/session/totp or /api/v1/session/webauthn), then retry; other 403s are a missing or foreign Origin.", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+      "PackageStepUpRequired": { "description": "Forbidden: not an owner; or type https://bulwark.dev/problems/step-up-required (verify a second factor, then retry); or, when the package's effective policy is secondFactor passkey, type https://bulwark.dev/problems/passkey-required: only a passkey step-up counts (POST /api/v1/session/webauthn/options, then POST /api/v1/session/webauthn), and an account without a passkey must register one first.", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
     },
     "schemas": {
       "Problem": {
@@ -437,13 +568,26 @@ enum OpenAPIDocument {
         "required": ["username", "email", "secondFactors"]
       },
       "SecurityEvent": { "type": "object", "properties": { "kind": { "type": "string" }, "detail": { "type": "string" }, "ip": { "type": ["string", "null"] }, "at": { "type": "string", "format": "date-time" } }, "required": ["kind", "detail", "ip", "at"] },
+      "PackageEvent": {
+        "type": "object",
+        "properties": {
+          "kind": { "type": "string", "enum": ["published", "staged", "approved", "rejected", "yanked", "unyanked", "deleted"] },
+          "version": { "type": ["string", "null"] },
+          "actor": { "type": "string" },
+          "credential": { "type": "object", "properties": { "kind": { "type": "string", "enum": ["token", "passkey", "totp", "recovery-code", "second-factor"] }, "id": { "type": ["string", "null"], "description": "The token's id or the passkey's name" } }, "required": ["kind", "id"] },
+          "detail": { "type": "string" },
+          "ip": { "type": ["string", "null"] },
+          "at": { "type": "string", "format": "date-time" }
+        },
+        "required": ["kind", "version", "actor", "credential", "detail", "ip", "at"]
+      },
       "NewToken": {
         "type": "object",
         "properties": {
           "name": { "type": "string" },
-          "scopes": { "type": "array", "items": { "type": "string", "enum": ["publish"] }, "minItems": 1 },
+          "scopes": { "type": "array", "items": { "type": "string", "enum": ["publish", "yank"] }, "minItems": 1, "description": "publish: PUT /{scope}/{name}/{version}; yank: yank and un-yank. No token ever allows a sensitive action (maintainers, policy, tokens, delete)." },
           "packages": { "type": "array", "items": { "type": "string", "description": "scope.name or scope.*" }, "minItems": 1, "maxItems": 100 },
-          "expiresInDays": { "type": "integer", "minimum": 1, "maximum": 366, "default": 90 }
+          "expiresInDays": { "type": "integer", "minimum": 1, "maximum": 366, "default": 90, "description": "Tokens always expire: 90 days by default; more than the operator's maximum (serve --max-token-days, 366 by default) is a 400" }
         },
         "required": ["scopes", "packages"]
       },
@@ -456,14 +600,28 @@ enum OpenAPIDocument {
         },
         "required": ["secondFactor", "publishing"]
       },
+      "Invitation": {
+        "type": "object",
+        "properties": {
+          "id": { "type": "string" }, "package": { "type": "string" }, "username": { "type": "string", "description": "The invitee" },
+          "role": { "enum": ["owner", "maintainer"] }, "invitedBy": { "type": "string" },
+          "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "state": { "const": "pending" }
+        },
+        "required": ["id", "package", "username", "role", "invitedBy", "createdAt", "expiresAt"]
+      },
       "Package": {
         "type": "object",
         "properties": {
           "package": { "type": "string" },
           "owners": { "type": "array", "items": { "type": "string" } },
-          "policy": { "$ref": "#/components/schemas/PackagePolicy" },
+          "maintainers": { "type": "array", "description": "Everyone with a role: the scope's owners (via scope) and accounts that accepted an invitation (via invitation)", "items": { "type": "object", "properties": { "username": { "type": "string" }, "role": { "enum": ["owner", "maintainer"] }, "via": { "enum": ["scope", "invitation"] } }, "required": ["username", "role", "via"] } },
+          "policy": { "$ref": "#/components/schemas/PackagePolicy", "description": "The effective policy: the package's own raised to the registry-wide floor" },
+          "packagePolicy": { "$ref": "#/components/schemas/PackagePolicy", "description": "The policy the owners set (the defaults until they do)" },
+          "registryPolicy": { "$ref": "#/components/schemas/PackagePolicy", "description": "The registry-wide floor (serve --minimum-second-factor, --publishing)" },
+          "role": { "enum": ["owner", "maintainer"], "description": "The signed-in caller's role, if any" },
+          "invitations": { "type": "array", "description": "Only for a signed-in owner: pending invitations", "items": { "$ref": "#/components/schemas/Invitation" } },
           "releases": { "type": "array", "items": { "type": "object", "properties": { "version": { "type": "string" }, "publishedAt": { "type": "string", "format": "date-time" }, "url": { "type": "string" } } } },
-          "staged": { "type": "array", "description": "Only for a signed-in owner: staged releases waiting for approval", "items": { "type": "object", "properties": { "id": { "type": "string" }, "version": { "type": "string" }, "publisher": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "location": { "type": "string" } } } }
+          "staged": { "type": "array", "description": "Only for a signed-in owner or maintainer: staged releases waiting for approval", "items": { "type": "object", "properties": { "id": { "type": "string" }, "version": { "type": "string" }, "publisher": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "location": { "type": "string" } } } }
         },
         "required": ["package", "owners", "policy", "releases"]
       },

@@ -7,7 +7,8 @@ import NIOCore
 
 /// A package's management API: its page (`GET /api/v1/packages/{scope}/{name}`), its policy, and
 /// the staged releases that `publishing: approval` creates, with their status URL and the owners'
-/// approve / reject. Owners are the scope's owners for now.
+/// approve / reject. Roles (scope owners, invited owners and maintainers), the effective policy and
+/// the step-up a sensitive action needs come from ``PackageAccess``.
 struct PackageController<Context: RequestContext>: Sendable {
     let storage: Storage
     let sessions: Sessions
@@ -35,15 +36,18 @@ struct PackageController<Context: RequestContext>: Sendable {
         return canonical
     }
 
-    func owners(of id: PackageIdentifier) async throws -> [String] {
-        try await storage.scopes.owners(ofScope: id.scope)
-    }
+    /// Roles, effective policy and step-ups on packages.
+    var access: PackageAccess { PackageAccess(storage: storage, configuration: sessions.configuration, now: now) }
 
     func requireOwner(_ signedIn: SignedIn, of id: PackageIdentifier) async throws {
-        let name = signedIn.account.name.lowercased()
-        guard try await owners(of: id).contains(where: { $0.lowercased() == name }) else {
-            throw BulwarkError.forbidden("only an owner of \(id) can do this")
-        }
+        try await access.requireRole(.owner, signedIn, on: id)
+    }
+
+    /// The step-up every sensitive action on a package needs (maintainers, policy, approve, yank,
+    /// delete): a fresh second factor, and under an effective `secondFactor: passkey` a fresh passkey
+    /// (else `403`, type `…/passkey-required`).
+    func requireStepUp(_ signedIn: SignedIn, for id: PackageIdentifier) async throws {
+        try await access.requireStepUp(signedIn, for: id)
     }
 
     func statusURL(_ request: Request, _ id: PackageIdentifier, _ stagedID: String) -> String {
@@ -59,22 +63,33 @@ struct PackageController<Context: RequestContext>: Sendable {
 
     @Sendable func package(_ request: Request, context: Context) async throws -> Response {
         let id = try await requirePackage(context)
-        let owners = try await owners(of: id)
-        let policy = try await storage.policies.policy(of: id) ?? .default
-        let releases = try await storage.releases.releases(of: id).sorted { $0.version > $1.version }
+        let roles = try await access.roles(of: id)
+        let ownPolicy = try await storage.policies.policy(of: id) ?? .default
+        let policy = ownPolicy.atLeast(sessions.configuration.minimumPolicy)
         var result: [String: Any] = [
             "package": id.description,
-            "owners": owners,
-            "policy": ["secondFactor": policy.secondFactor.rawValue, "publishing": policy.publishing.rawValue],
-            "releases": releases.map { r -> [String: Any] in
-                ["version": r.version.description, "publishedAt": Timestamp.iso8601(r.publishedAt), "url": paths.releaseURL(paths.baseURL(for: request), id, r.version)]
+            "owners": roles.owners,
+            "maintainers": roles.everyone.map { ["username": $0.username, "role": $0.role.rawValue, "via": $0.via] },
+            // The effective policy: the package's own raised to the registry-wide floor.
+            "policy": policy.json,
+            "packagePolicy": ownPolicy.json,
+            "registryPolicy": sessions.configuration.minimumPolicy.json,
+            // Newest first, with yanks, who published each with which credential, and deleted versions.
+            "releases": try await ReleaseLifecycleController<Context>.releaseDetails(id, storage: storage) {
+                paths.releaseURL(paths.baseURL(for: request), id, $0)
             },
         ]
-        // Staged releases are shown to the package's owners only: until approved they stay invisible.
+        // Staged releases are shown to the package's owners and maintainers only: until approved they
+        // stay invisible; pending invitations to its owners.
         if let signedIn = try await sessions.current(request), signedIn.session.state == .authenticated,
-            owners.contains(where: { $0.lowercased() == signedIn.account.name.lowercased() })
+            let role = roles.role(of: signedIn.account.name)
         {
             let at = now()
+            result["role"] = role.rawValue
+            if role == .owner {
+                result["invitations"] = try await storage.maintainers.pendingInvitations(of: id).filter { $0.effectiveState(at: at) == .pending }
+                    .map { MaintainerController<Context>.json($0) }
+            }
             result["staged"] = try await storage.policies.pendingStaged(of: id).filter { $0.effectiveState(at: at) == .pending }.map { s -> [String: Any] in
                 [
                     "id": s.id, "version": s.release.version.description, "publisher": s.release.publisher,
@@ -96,20 +111,23 @@ struct PackageController<Context: RequestContext>: Sendable {
     @Sendable func setPolicy(_ request: Request, context: Context) async throws -> Response {
         let signedIn = try await sessions.requireAuthenticated(request)
         let id = try await requirePackage(context)
-        try await requireOwner(signedIn, of: id)
-        try sessions.requireStepUp(signedIn)
+        let roles = try await access.requireRole(.owner, signedIn, on: id)
+        // Under the current policy: turning passkeys off needs a passkey too.
+        try await access.requireStepUp(signedIn, for: id)
         let body = try await decodeBody(PolicyBody.self, from: request, context: context)
         let policy = PackagePolicy(secondFactor: body.secondFactor, publishing: body.publishing)
         if policy.secondFactor == .passkey {
-            var missing: [String] = []
-            for owner in try await owners(of: id) where try await storage.security.passkeys(account: owner).isEmpty {
-                missing.append(owner)
-            }
+            let missing = try await access.withoutPasskey(roles.everyone)
             if !missing.isEmpty {
+                let names = missing.compactMap { $0["username"] as? String }
                 return problem(
                     status: 409,
-                    detail: "secondFactor 'passkey' needs every owner to have a passkey; without one: \(missing.joined(separator: ", "))",
-                    extra: ["ownersWithoutPasskey": missing]
+                    detail: "secondFactor 'passkey' needs every owner and maintainer to have a passkey; without one: \(names.joined(separator: ", "))",
+                    extra: [
+                        "ownersWithoutPasskey": missing.filter { $0["role"] as? String == "owner" }.compactMap { $0["username"] as? String },
+                        "maintainersWithoutPasskey": missing.filter { $0["role"] as? String == "maintainer" }.compactMap { $0["username"] as? String },
+                        "withoutPasskey": missing,
+                    ]
                 )
             }
         }
@@ -159,15 +177,21 @@ struct PackageController<Context: RequestContext>: Sendable {
         }
     }
 
-    /// The staged release, if the caller (an owner with a fresh second factor) may decide on it now.
-    func decidable(_ request: Request, _ context: Context) async throws -> (SignedIn, PackageIdentifier, StagedRelease) {
+    /// The staged release, if the caller (an owner or maintainer with a fresh second factor) may
+    /// decide on it now. Approving under a passkey policy checks its passkey itself (`approve`).
+    func decidable(
+        _ request: Request, _ context: Context, approving: Bool
+    ) async throws -> (SignedIn, PackageIdentifier, StagedRelease, PackagePolicy) {
         let signedIn = try await sessions.requireAuthenticated(request)
-        let id = try await requirePackage(context)
-        let staged = try await requireStaged(context, of: id)
-        try await requireOwner(signedIn, of: id)
-        try sessions.requireStepUp(signedIn)
+        // A new package's first release may be the staged one (`publishing: approval`).
+        let path = try RegistryPaths.packageID(context)
+        let staged = try await requireStaged(context, of: path)
+        let id = try await storage.releases.package(path) ?? staged.release.package
+        try await access.requireRole(.maintainer, signedIn, on: id)
+        let policy = try await access.effectivePolicy(of: id)
+        if !approving || policy.secondFactor != .passkey { try sessions.requireStepUp(signedIn) }
         switch staged.effectiveState(at: now()) {
-        case .pending: return (signedIn, id, staged)
+        case .pending: return (signedIn, id, staged, policy)
         case .expired: throw BulwarkError(.gone, "version \(staged.release.version) of \(id) expired without being approved: publish it again")
         case .approved, .rejected:
             throw BulwarkError.conflict("version \(staged.release.version) of \(id) was \(staged.state.rawValue) already")
@@ -175,17 +199,22 @@ struct PackageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func approve(_ request: Request, context: Context) async throws -> Response {
-        let (signedIn, id, staged) = try await decidable(request, context)
+        let (signedIn, id, staged, policy) = try await decidable(request, context, approving: true)
         let account = signedIn.account.name
         var method = "step-up"
-        if (try await storage.policies.policy(of: id) ?? .default).secondFactor == .passkey {
+        if policy.secondFactor == .passkey {
+            try await access.requirePasskeyHolder(account, for: id, action: "approving a release")
+        }
+        if policy.secondFactor == .passkey, let at = signedIn.session.passkeyAt, now().timeIntervalSince(at) <= sessions.configuration.stepUpWindow {
+            method = "passkey step-up"
+        } else if policy.secondFactor == .passkey {
             let body = try await request.body.collect(upTo: 64 * 1024)
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             guard let credential = object?["credential"], JSONSerialization.isValidJSONObject(credential),
                 let json = try? JSONSerialization.data(withJSONObject: credential)
             else {
                 return problem(
-                    status: 403, detail: "\(id) requires a passkey to approve a release: send {\"credential\": …} answering POST /api/v1/session/webauthn/options",
+                    status: 403, detail: "\(id) requires a passkey to approve a release: step up with a passkey (POST /api/v1/session/webauthn) or send {\"credential\": …} answering POST /api/v1/session/webauthn/options",
                     type: Self.passkeyRequiredType
                 )
             }
@@ -209,17 +238,19 @@ struct PackageController<Context: RequestContext>: Sendable {
         readCache.invalidate(package: id.canonicalKey)
         if !release.repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         await log.record(account, .releaseApproved, "\(id) \(release.version) (published by \(release.publisher)) with \(method)", ip: ip(context))
+        await ReleaseLifecycleController<Context>.recordDecision(.approved, release, signedIn, method: method, storage: storage, ip: ip(context), at: at)
         let url = paths.releaseURL(paths.baseURL(for: request), id, release.version)
         return try jsonResponse(["state": "approved", "version": release.version.description, "url": url])
     }
 
     @Sendable func reject(_ request: Request, context: Context) async throws -> Response {
-        let (signedIn, id, staged) = try await decidable(request, context)
+        let (signedIn, id, staged, _) = try await decidable(request, context, approving: false)
         let account = signedIn.account.name
         guard try await storage.policies.decide(id: staged.id, from: .pending, to: .rejected, by: account, at: now()) else {
             throw BulwarkError.conflict("version \(staged.release.version) of \(id) was decided already")
         }
         await log.record(account, .releaseRejected, "\(id) \(staged.release.version) (published by \(staged.release.publisher))", ip: ip(context))
+        await ReleaseLifecycleController<Context>.recordDecision(.rejected, staged.release, signedIn, method: "step-up", storage: storage, ip: ip(context), at: now())
         return try jsonResponse(["state": "rejected", "version": staged.release.version.description])
     }
 

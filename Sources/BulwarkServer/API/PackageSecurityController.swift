@@ -18,14 +18,22 @@ struct PackageSecurityController<Context: RequestContext>: Sendable {
     @Sendable func security(_ request: Request, context: Context) async throws -> Response {
         let id = try RegistryPaths.packageID(context)
         guard let canonical = try await storage.releases.package(id) else { throw BulwarkError.notFound("package \(id) not found") }
-        var owners: [[String: Any]] = []
-        var withPasskeys = 0, withoutSecondFactor = 0
-        for owner in try await storage.scopes.owners(ofScope: canonical.scope) {
-            let passkeys = try await storage.security.passkeys(account: owner).count
-            let totp = try await storage.security.totp(account: owner)?.confirmed == true
-            if passkeys > 0 { withPasskeys += 1 }
-            if passkeys == 0 && !totp { withoutSecondFactor += 1 }
-            owners.append(["username": owner, "passkeys": passkeys, "totp": totp])
+        var owners: [[String: Any]] = [], maintainers: [[String: Any]] = []
+        var withPasskeys = 0, withoutSecondFactor = 0, maintainersWithPasskeys = 0, maintainersWithoutSecondFactor = 0
+        let access = PackageAccess(storage: storage, configuration: configuration, now: Date.init)
+        for person in try await access.roles(of: canonical).everyone {
+            let passkeys = try await storage.security.passkeys(account: person.username).count
+            let totp = try await storage.security.totp(account: person.username)?.confirmed == true
+            let entry: [String: Any] = ["username": person.username, "passkeys": passkeys, "totp": totp]
+            if person.role == .owner {
+                if passkeys > 0 { withPasskeys += 1 }
+                if passkeys == 0 && !totp { withoutSecondFactor += 1 }
+                owners.append(entry)
+            } else {
+                if passkeys > 0 { maintainersWithPasskeys += 1 }
+                if passkeys == 0 && !totp { maintainersWithoutSecondFactor += 1 }
+                maintainers.append(entry)
+            }
         }
         let summaries = try await storage.releases.releases(of: canonical).sorted { $0.version < $1.version }
         var signed = 0
@@ -35,7 +43,8 @@ struct PackageSecurityController<Context: RequestContext>: Sendable {
             if isSigned { signed += 1 }
             if index == summaries.count - 1 { latestSigned = isSigned }
         }
-        let policy = try await storage.policies.policy(of: canonical) ?? .default
+        // The effective policy: the package's own raised to the registry-wide floor.
+        let policy = try await access.effectivePolicy(of: canonical)
         return try jsonResponse([
             "package": canonical.description,
             "policy": [
@@ -46,6 +55,9 @@ struct PackageSecurityController<Context: RequestContext>: Sendable {
             "owners": owners,
             "ownersWithPasskeys": withPasskeys,
             "ownersWithoutSecondFactor": withoutSecondFactor,
+            "maintainers": maintainers,
+            "maintainersWithPasskeys": maintainersWithPasskeys,
+            "maintainersWithoutSecondFactor": maintainersWithoutSecondFactor,
             "releases": [
                 "count": summaries.count, "signed": signed,
                 "latest": summaries.last.map { $0.version.description } ?? NSNull(), "latestSigned": latestSigned,

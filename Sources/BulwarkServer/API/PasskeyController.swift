@@ -85,6 +85,11 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         let signedIn = try await sessions.requireSignedIn(request)
         guard signedIn.session.state != .secondFactorRequired else { throw BulwarkError.unauthorized("finish signing in first") }
         let name = signedIn.account.name
+        // Packages that demand passkeys trust every passkey of the account: adding one to an account
+        // that has passkeys needs one of them, fresh (so a TOTP session can't mint its own passkey).
+        if signedIn.session.state == .authenticated, try await !storage.security.passkeys(account: name).isEmpty {
+            try sessions.requirePasskeyStepUp(signedIn, for: "adding a passkey to an account that has one")
+        }
         let body = try await request.body.collect(upTo: 64 * 1024)
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let credentialObject = object["credential"], JSONSerialization.isValidJSONObject(credentialObject),
@@ -110,7 +115,7 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         if firstFactor { result["recoveryCodes"] = try await accountController.issueRecoveryCodes(name) }
         var cookie: Cookie?
         if signedIn.session.state == .enrolmentRequired {
-            cookie = try await sessions.start(account: name, state: .authenticated, secondFactorVerified: true, replacing: signedIn.session)
+            cookie = try await sessions.start(account: name, state: .authenticated, secondFactorVerified: true, passkey: true, replacing: signedIn.session)
         }
         return try jsonResponse(result, status: .created, cookie: cookie)
     }
@@ -137,7 +142,16 @@ struct PasskeyController<Context: RequestContext>: Sendable {
 
     @Sendable func signInOptions(_ request: Request, context: Context) async throws -> Response {
         let rp = try requireRelyingParty()
-        let body = (try? await request.decode(as: OptionsBody.self, context: context)) ?? OptionsBody(username: nil)
+        // The body is optional (`{}` or nothing), but one that is sent must be the JSON object.
+        let raw = try await request.body.collect(upTo: 64 * 1024)
+        let body: OptionsBody
+        if raw.readableBytes == 0 {
+            body = OptionsBody(username: nil)
+        } else if let decoded = try? JSONDecoder().decode(OptionsBody.self, from: Data(raw.readableBytesView)) {
+            body = decoded
+        } else {
+            throw BulwarkError.badRequest("the request body must be a JSON object, optionally with a string 'username'")
+        }
         var allow: [CredentialDescriptor] = []
         if let username = body.username {
             allow = try await storage.security.passkeys(account: username).compactMap { p in
@@ -179,10 +193,10 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         let passkey = try await verifyAssertion(Array(buffer: body), ip: ip(context))
 
         if let signedIn = try await sessions.current(request), signedIn.account.name.lowercased() == passkey.account.lowercased() {
-            return try await sessionController.completeSecondFactor(signedIn, method: "passkey '\(passkey.name)'", context: context)
+            return try await sessionController.completeSecondFactor(signedIn, method: "passkey '\(passkey.name)'", passkey: true, context: context)
         }
         // A passkey with user verification is both factors: no password needed.
-        let cookie = try await sessions.start(account: passkey.account, state: .authenticated, secondFactorVerified: true)
+        let cookie = try await sessions.start(account: passkey.account, state: .authenticated, secondFactorVerified: true, passkey: true)
         await log.record(passkey.account, .signInSucceeded, "passkey '\(passkey.name)'", ip: ip(context))
         return try jsonResponse(["state": SessionState.authenticated.rawValue, "username": passkey.account], cookie: cookie)
     }

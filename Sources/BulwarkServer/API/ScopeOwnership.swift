@@ -3,39 +3,10 @@ import BulwarkStorage
 import Foundation
 import Hummingbird
 
-/// Who may publish into a scope: its owners. The first account to publish into an unowned scope
-/// (or to claim it with `POST /api/v1/scopes`) becomes its owner; the operator can add owners with
-/// `bulwark admin assign-scope`.
-struct ScopeOwnership: Sendable {
-    let scopes: any ScopeStore
-    let now: @Sendable () -> Date
-
-    func requirePublishRight(account: String, package id: PackageIdentifier) async throws {
-        var owners = try await scopes.owners(ofScope: id.scope)
-        if owners.isEmpty {
-            if try await scopes.claimScope(id.scope, account: account, at: now()) { return }
-            owners = try await scopes.owners(ofScope: id.scope)
-        }
-        guard owners.contains(where: { $0.lowercased() == account.lowercased() }) else {
-            throw BulwarkError.forbidden("the scope '\(id.scope)' belongs to another account: ask one of its owners to publish or to add you")
-        }
-    }
-
-    /// Tokens made through the API may only cover scopes the account owns.
-    func requireOwnership(account: String, of patterns: [PackagePattern]) async throws {
-        let owned = Set(try await scopes.scopes(ownedBy: account).map { $0.lowercased() })
-        for pattern in patterns {
-            let scope: String
-            switch pattern {
-            case .scope(let s): scope = s
-            case .package(let id): scope = id.scope
-            }
-            guard owned.contains(scope.lowercased()) else {
-                throw BulwarkError.forbidden("you don't own the scope '\(scope)': claim it with POST /api/v1/scopes first")
-            }
-        }
-    }
-}
+// Who may publish into a scope and which tokens an account may make: see `PackageAccess`
+// (`requirePublishRight`, `requireTokenCoverage`). The first account to publish into an unowned
+// scope (or to claim it with `POST /api/v1/scopes`) becomes its owner; the operator can add owners
+// with `bulwark admin assign-scope`; a package's owners invite maintainers.
 
 /// `POST /api/v1/scopes {"name"}` claims a scope; `GET /api/v1/scopes` lists the caller's.
 struct ScopeController<Context: RequestContext>: Sendable {

@@ -121,15 +121,16 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     /// Marks the second factor verified: a sign-in becomes authenticated with a fresh session id;
     /// an authenticated session just records the step-up time.
-    func completeSecondFactor(_ signedIn: SignedIn, method: String, context: Context) async throws -> Response {
+    func completeSecondFactor(_ signedIn: SignedIn, method: String, passkey: Bool = false, context: Context) async throws -> Response {
         if signedIn.session.state == .authenticated {
             var session = signedIn.session
             session.secondFactorAt = now()
+            if passkey { session.passkeyAt = session.secondFactorAt }
             try await storage.security.saveSession(session)
             return try jsonResponse(["state": SessionState.authenticated.rawValue])
         }
         let cookie = try await sessions.start(
-            account: signedIn.account.name, state: .authenticated, secondFactorVerified: true, replacing: signedIn.session
+            account: signedIn.account.name, state: .authenticated, secondFactorVerified: true, passkey: passkey, replacing: signedIn.session
         )
         await log.record(signedIn.account.name, .signInSucceeded, "password and \(method)", ip: ip(context))
         return try jsonResponse(["state": SessionState.authenticated.rawValue], cookie: cookie)

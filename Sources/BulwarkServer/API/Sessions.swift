@@ -23,7 +23,10 @@ struct Sessions: Sendable {
     let now: @Sendable () -> Date
 
     /// Starts a new session (a new id at every sign-in: no fixation) and returns its cookie.
-    func start(account: String, state: SessionState, secondFactorVerified: Bool, replacing old: SessionRecord? = nil) async throws -> Cookie {
+    /// `passkey`: the second factor was a passkey (packages with `secondFactor: passkey` need one fresh).
+    func start(
+        account: String, state: SessionState, secondFactorVerified: Bool, passkey: Bool = false, replacing old: SessionRecord? = nil
+    ) async throws -> Cookie {
         if let old { try await storage.security.deleteSession(id: old.id) }
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
@@ -33,8 +36,12 @@ struct Sessions: Sendable {
         let at = now()
         try await storage.security.saveSession(SessionRecord(
             id: Self.hash(token), account: account, state: state, createdAt: old?.createdAt ?? at, lastSeenAt: at,
-            secondFactorAt: secondFactorVerified ? at : old?.secondFactorAt
+            secondFactorAt: secondFactorVerified ? at : old?.secondFactorAt, passkeyAt: passkey ? at : old?.passkeyAt
         ))
+        // At most `maxSessionsPerAccount`: the least recently used ones beyond it are signed out.
+        if configuration.maxSessionsPerAccount > 0, let limiting = storage.security as? any SessionLimiting {
+            _ = try await limiting.trimSessions(account: account, keep: configuration.maxSessionsPerAccount, sparing: Self.hash(token))
+        }
         return cookie(value: token, maxAge: Int(configuration.sessionAbsoluteTimeout))
     }
 
@@ -84,6 +91,14 @@ struct Sessions: Sendable {
         }
     }
 
+    /// A sensitive action that only a passkey may authorise: a passkey verified within the step-up
+    /// window (a TOTP or recovery-code step-up doesn't count).
+    func requirePasskeyStepUp(_ signedIn: SignedIn, for what: String) throws {
+        guard let at = signedIn.session.passkeyAt, now().timeIntervalSince(at) <= configuration.stepUpWindow else {
+            throw PasskeyStepUpRequired(what: what, window: configuration.stepUpWindow)
+        }
+    }
+
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
@@ -94,4 +109,18 @@ struct Sessions: Sendable {
 struct StepUpRequired: Error {
     let window: TimeInterval
     static let type = "https://bulwark.dev/problems/step-up-required"
+}
+
+/// 403 with problem type `…/passkey-required`: the package demands passkeys, and the session has no
+/// passkey verified within the step-up window. The client should step up with a passkey
+/// (`POST /api/v1/session/webauthn/options`, then `POST /api/v1/session/webauthn`) and retry.
+struct PasskeyStepUpRequired: Error {
+    let what: String
+    let window: TimeInterval
+    static let type = "https://bulwark.dev/problems/passkey-required"
+
+    var detail: String {
+        "\(what) needs a passkey verified in the last \(Int(window / 60)) minutes (an authenticator-app or recovery code doesn't count): "
+            + "step up with POST /api/v1/session/webauthn/options and POST /api/v1/session/webauthn"
+    }
 }

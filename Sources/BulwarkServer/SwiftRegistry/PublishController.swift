@@ -21,16 +21,26 @@ struct PublishController<Context: RequestContext>: Sendable {
     let configuration: ServerConfiguration
     let readCache: ReadCache
     let now: @Sendable () -> Date
+    /// The client's address (recorded on the token and in the package's audit log).
+    var ip: @Sendable (Context) -> String? = { _ in nil }
 
     func addRoutes(to router: Router<Context>) {
         router.put("/:scope/:name/:version", use: publish)
     }
 
+    /// Every token use goes into the package's audit log.
+    func recordUse(_ kind: PackageEvent.Kind, _ release: Release, _ publisher: Publisher, _ context: Context, detail: String = "") async {
+        try? await storage.lifecycle.recordPackageEvent(PackageEvent(
+            package: release.package, version: release.version, kind: kind, actor: publisher.account, credential: .token(publisher.token.id),
+            detail: detail, ip: ip(context), at: now()
+        ))
+    }
+
     @Sendable func publish(_ request: Request, context: Context) async throws -> Response {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(try RegistryPaths.segment("version", context))
-        let publisher = try await authenticator.requirePublisher(of: id, headers: request.headers)
-        try await ScopeOwnership(scopes: storage.scopes, now: now).requirePublishRight(account: publisher.account, package: id)
+        let publisher = try await authenticator.requirePublisher(of: id, headers: request.headers, ip: ip(context))
+        try await PackageAccess(storage: storage, configuration: configuration.security, now: now).requirePublishRight(account: publisher.account, package: id)
 
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxUploadBytes {
             throw BulwarkError.payloadTooLarge("the upload (\(length) bytes) is larger than this registry's limit of \(configuration.maxUploadBytes) bytes")
@@ -38,7 +48,11 @@ struct PublishController<Context: RequestContext>: Sendable {
         if try await storage.releases.release(id, version: version) != nil {
             throw BulwarkError.conflict("a release with version \(version) of \(id) already exists")
         }
-        let policy = try await storage.policies.policy(of: id) ?? .default
+        // Checked again atomically by the insert; here so the body isn't read in vain.
+        if let tombstone = try await storage.lifecycle.tombstone(of: id, version: version) {
+            throw BulwarkError.conflict(tombstone.republishDetail)
+        }
+        let policy = try await PackageAccess(storage: storage, configuration: configuration.security, now: now).effectivePolicy(of: id)
         if policy.publishing == .approval, let pending = try await pendingStaged(id, version) {
             return pendingConflict(request, pending)
         }
@@ -85,12 +99,15 @@ struct PublishController<Context: RequestContext>: Sendable {
             publisher: publisher.account
         )
         let checksum = upload.archiveChecksum
-        try await NIOThreadPool.singleton.runIfActive { [storage] in
-            try storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
-        }
+        try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
         committed = true
-        if policy.publishing == .approval { return try await stage(release, request: request, context: context) }
+        if policy.publishing == .approval {
+            let response = try await stage(release, request: request, context: context)
+            if response.status == .accepted { await recordUse(.staged, release, publisher, context, detail: "waiting for approval") }
+            return response
+        }
         try await storage.releases.insert(release)
+        await recordUse(.published, release, publisher, context)
         readCache.invalidate(package: id.canonicalKey)
         if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])

@@ -22,8 +22,8 @@ final class ReadCache: Sendable {
         /// package key → (request key → entry)
         var packages: [String: [String: Entry]] = [:]
         var count = 0
-        /// Releases are immutable: cached without expiry (bounded like the rest).
-        var releases: [String: Release] = [:]
+        /// Releases don't change but can be deleted: they expire like responses (bounded like the rest).
+        var releases: [String: (release: Release, expires: Date)] = [:]
         /// Small archives by checksum (content-addressed, so never stale), within a byte budget.
         var archives: [String: ByteBuffer] = [:]
         var archiveBytes = 0
@@ -92,15 +92,29 @@ final class ReadCache: Sendable {
 
     func release(_ key: String) -> Release? {
         guard isEnabled else { return nil }
-        return state.withLock { $0.releases[key] }
+        let at = now()
+        return state.withLock { state in
+            guard let entry = state.releases[key] else { return nil }
+            guard entry.expires > at else {
+                state.releases[key] = nil
+                return nil
+            }
+            return entry.release
+        }
     }
 
     func setRelease(_ key: String, _ release: Release) {
         guard isEnabled else { return }
+        let expires = now().addingTimeInterval(ttl)
         state.withLock { state in
             if state.releases.count >= maxEntries { state.releases.removeAll(keepingCapacity: true) }
-            state.releases[key] = release
+            state.releases[key] = (release, expires)
         }
+    }
+
+    /// Drops a cached release (`package key@version precedence key`), after it was deleted.
+    func invalidateRelease(_ key: String) {
+        state.withLock { _ = $0.releases.removeValue(forKey: key) }
     }
 
     /// Drops every cached response of a package (after a publish).

@@ -59,7 +59,10 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             id = trimmed
         }
         guard let canonical = try await storage.releases.package(id) else { throw BulwarkError.notFound("package \(id) not found") }
-        let versions = try await storage.releases.releases(of: canonical).map(\.version).sorted(by: >)
+        // Yanked and deleted versions stay listed with a problem (SE-0292): resolvers skip them.
+        let problems = try await Self.problems(of: canonical, storage: storage)
+        let available = try await storage.releases.releases(of: canonical).map(\.version)
+        let versions = (available + problems.deleted).sorted(by: >)
         let page = try Self.page(request)
         let pageCount = max(1, (versions.count + releasesPerPage - 1) / releasesPerPage)
         guard page <= pageCount else { throw BulwarkError.notFound("page \(page) of \(canonical)'s releases doesn't exist (\(pageCount) pages)") }
@@ -67,9 +70,13 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
         let base = paths.baseURL(for: request)
         var releases: [String: Any] = [:]
-        for version in slice { releases[version.description] = ["url": paths.releaseURL(base, canonical, version)] }
+        for version in slice {
+            var entry: [String: Any] = ["url": paths.releaseURL(base, canonical, version)]
+            if let detail = problems.details[version.precedenceKey] { entry["problem"] = ["status": 410, "title": "Gone", "detail": detail] }
+            releases[version.description] = entry
+        }
         var links: [String] = []
-        if let latest = Self.latest(versions) { links.append("<\(paths.releaseURL(base, canonical, latest))>; rel=\"latest-version\"") }
+        if let latest = Self.latest(available.filter { problems.details[$0.precedenceKey] == nil }) ?? Self.latest(available) { links.append("<\(paths.releaseURL(base, canonical, latest))>; rel=\"latest-version\"") }
         let listURL = "\(base)/\(canonical.scope)/\(canonical.name)"
         if pageCount > 1 {
             links.append("<\(listURL)?page=1>; rel=\"first\"")
@@ -80,6 +87,15 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         var headers = HTTPFields()
         if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
         return try Self.json(["releases": releases], headers: headers)
+    }
+
+    /// The problem details of a package's yanked and deleted versions (by precedence key), and the deleted versions.
+    static func problems(of id: PackageIdentifier, storage: Storage) async throws -> (details: [String: String], deleted: [SemanticVersion]) {
+        var details: [String: String] = [:]
+        for y in try await storage.lifecycle.yanks(of: id) { details[y.version.precedenceKey] = y.yank.reason }
+        let tombstones = try await storage.lifecycle.tombstones(of: id)
+        for t in tombstones { details[t.version.precedenceKey] = "this release was removed from the registry on \(Timestamp.iso8601(t.deletedAt))" }
+        return (details, tombstones.map(\.version))
     }
 
     /// The newest release, preferring releases over pre-releases.
@@ -104,13 +120,17 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         if let signature = release.archiveSignature {
             resource["signing"] = ["signatureBase64Encoded": Data(signature.bytes).base64EncodedString(), "signatureFormat": signature.format]
         }
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "id": release.package.description,
             "version": release.version.description,
             "resources": [resource],
             "metadata": "__METADATA__",
             "publishedAt": Timestamp.iso8601(release.publishedAt),
         ]
+        // Still downloadable, but marked like in the release list.
+        if let yank = try await storage.lifecycle.yank(of: id, version: release.version) {
+            body["problem"] = ["status": 410, "title": "Gone", "detail": yank.reason]
+        }
         // The metadata is served exactly as uploaded: splice its bytes in rather than re-encoding them.
         var data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
         let metadata = release.metadata.map { Data($0) } ?? Data("{}".utf8)
@@ -135,6 +155,9 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         let key = id.canonicalKey + "@" + version.precedenceKey
         if let release = cache.release(key) { return (id, release) }
         guard let release = try await storage.releases.release(id, version: version) else {
+            if let tombstone = try await storage.lifecycle.tombstone(of: id, version: version) {
+                throw BulwarkError(.gone, "version \(tombstone.version) of \(tombstone.package) was removed from the registry on \(Timestamp.iso8601(tombstone.deletedAt))")
+            }
             throw BulwarkError.notFound("version \(version) of \(id) not found")
         }
         cache.setRelease(key, release)
@@ -143,22 +166,41 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     func archive(_ request: Request, context: Context, version: String) async throws -> Response {
         let (_, release) = try await findRelease(context, version)
-        let path = storage.blobs.path(forChecksum: release.checksum)
+        let location = try await storage.blobs.location(forChecksum: release.checksum)
+        if case .redirect(let url) = location {
+            // A short-lived presigned URL: the client fetches the bytes from the object store.
+            var headers = HTTPFields()
+            headers[.location] = url.absoluteString
+            headers[.cacheControl] = "no-store"
+            headers[.digest] = "sha-256=\(Data(Self.hexBytes(release.checksum)).base64EncodedString())"
+            return Response(status: .seeOther, headers: headers)
+        }
+        let missing = "the archive of \(release.package) \(release.version) is missing from storage"
         let body: ResponseBody
         if let bytes = cache.archive(release.checksum) {
             body = ResponseBody(byteBuffer: bytes)
         } else if release.archiveSize <= Int64(cache.smallArchiveLimit), cache.isEnabled {
             // Small archives are read once and then served from memory; they never change.
-            let bytes = try await NIOThreadPool.singleton.runIfActive {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw BulwarkError.internalError("the archive of \(release.package) \(release.version) is missing from storage")
+            let bytes: ByteBuffer
+            if case .file(let path) = location {
+                bytes = try await NIOThreadPool.singleton.runIfActive {
+                    guard let data = FileManager.default.contents(atPath: path) else { throw BulwarkError.internalError(missing) }
+                    return ByteBuffer(bytes: data)
                 }
-                return ByteBuffer(bytes: data)
+            } else {
+                let stream = try await storage.blobs.open(checksum: release.checksum)
+                guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
+                bytes = try await stream.collect(upTo: cache.smallArchiveLimit)
             }
             cache.setArchive(release.checksum, bytes)
             body = ResponseBody(byteBuffer: bytes)
-        } else {
+        } else if case .file(let path) = location {
             body = try await fileIO.loadFile(path: path, context: context)
+        } else {
+            // Proxied from the object store as a stream, with the same headers as a file.
+            let stream = try await storage.blobs.open(checksum: release.checksum)
+            guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
+            body = ResponseBody(asyncSequence: stream)
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
@@ -212,12 +254,12 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         headers[.contentDisposition] = "attachment; filename=\"Package.swift\""
         // One alternate per Package@swift-*.swift, in the exact four-field form SwiftPM parses.
         // The tools version is the one in the file name: that is what the client asks for next.
-        let links = release.manifests.compactMap { manifest -> String? in
+        let links = release.manifests.compactMap { manifest -> LinkValue? in
             guard let tools = ToolsVersion.fromAlternateManifestName(manifest.filename) else { return nil }
             let url = "\(paths.releaseURL(base, release.package, release.version))/Package.swift?swift-version=\(tools)"
-            return "<\(url)>; rel=\"alternate\"; filename=\"\(manifest.filename)\"; swift-tools-version=\"\(tools)\""
+            return LinkValue(url: url, rel: "alternate", parameters: [("filename", manifest.filename), ("swift-tools-version", "\(tools)")])
         }
-        if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
+        if !links.isEmpty { headers[.link] = LinkValue.format(links) }
         return Rendered(headers: headers, body: ByteBuffer(bytes: main.bytes))
     }
 

@@ -1,0 +1,138 @@
+import BulwarkCore
+import BulwarkStorage
+import Foundation
+import PostgresNIO
+
+// MARK: Scopes
+
+extension PostgresStore: ScopeStore {
+    public func owners(ofScope scope: String) async throws -> [String] {
+        try await rows("SELECT account FROM scope_owners WHERE scope_key = \(scope.key) ORDER BY created_at, seq").map { try $0.decode(String.self) }
+    }
+
+    /// Check and insert under an advisory lock on the scope: of concurrent claims (on any
+    /// instance) exactly one finds the scope unowned.
+    public func claimScope(_ scope: String, account: String, at date: Date) async throws -> Bool {
+        let logger = logger
+        return try await transaction { connection in
+            try await Self.lock(.scopes, scope.key, on: connection, logger: logger)
+            let owned = try await connection.all("SELECT 1 FROM scope_owners WHERE scope_key = \(scope.key) LIMIT 1", logger)
+            guard owned.isEmpty else { return false }
+            try await connection.all("""
+                INSERT INTO scope_owners (scope_key, scope, account_key, account, created_at)
+                VALUES (\(scope.key), \(scope), \(account.key), \(account), \(Self.seconds(date)))
+                """, logger)
+            return true
+        }
+    }
+
+    public func addScopeOwner(_ scope: String, account: String, at date: Date) async throws {
+        let logger = logger
+        try await transaction { connection in
+            try await Self.lock(.scopes, scope.key, on: connection, logger: logger)
+            try await connection.all("""
+                INSERT INTO scope_owners (scope_key, scope, account_key, account, created_at)
+                VALUES (\(scope.key), \(scope), \(account.key), \(account), \(Self.seconds(date)))
+                ON CONFLICT (scope_key, account_key) DO NOTHING
+                """, logger)
+        }
+    }
+
+    public func scopes(ownedBy account: String) async throws -> [String] {
+        try await rows("SELECT scope_key FROM scope_owners WHERE account_key = \(account.key) ORDER BY scope_key").map { try $0.decode(String.self) }
+    }
+}
+
+// MARK: Policies and staged releases
+
+extension PostgresStore: PackagePolicyStore {
+    public func policy(of id: PackageIdentifier) async throws -> PackagePolicy? {
+        let rows = try await rows("SELECT second_factor, publishing FROM package_policies WHERE package_key = \(id.canonicalKey)")
+        guard let row = rows.first else { return nil }
+        let (secondFactorName, publishingName) = try row.decode((String, String).self)
+        guard let secondFactor = PackagePolicy.SecondFactor(rawValue: secondFactorName),
+            let publishing = PackagePolicy.Publishing(rawValue: publishingName)
+        else { throw BulwarkError.internalError("the stored policy of \(id) is invalid") }
+        return PackagePolicy(secondFactor: secondFactor, publishing: publishing)
+    }
+
+    public func setPolicy(_ policy: PackagePolicy, for id: PackageIdentifier, at date: Date) async throws {
+        try await rows("""
+            INSERT INTO package_policies (package_key, second_factor, publishing, updated_at)
+            VALUES (\(id.canonicalKey), \(policy.secondFactor.rawValue), \(policy.publishing.rawValue), \(Self.seconds(date)))
+            ON CONFLICT (package_key) DO UPDATE SET second_factor = excluded.second_factor, publishing = excluded.publishing,
+                updated_at = excluded.updated_at
+            """)
+    }
+
+    /// Check and insert under an advisory lock on the package and version, so two instances can't
+    /// both stage the same version.
+    public func insertStaged(_ staged: StagedRelease) async throws {
+        let json: String
+        do { json = String(decoding: try JSONEncoder().encode(staged.release), as: UTF8.self) } catch {
+            throw BulwarkError.internalError("the staged release can't be encoded")
+        }
+        let logger = logger
+        let packageKey = staged.release.package.canonicalKey
+        let versionKey = staged.release.version.precedenceKey
+        do {
+            try await transaction { connection in
+                try await Self.lock(.staged, packageKey + "@" + versionKey, on: connection, logger: logger)
+                let pending = try await connection.all("""
+                    SELECT 1 FROM staged_releases WHERE package_key = \(packageKey) AND version_key = \(versionKey) AND state = 'pending'
+                        AND expires_at > \(Self.seconds(staged.createdAt)) LIMIT 1
+                    """, logger)
+                guard pending.isEmpty else {
+                    throw BulwarkError.conflict("version \(staged.release.version) of \(staged.release.package) is already waiting for approval")
+                }
+                try await connection.all("""
+                    INSERT INTO staged_releases (id, package_key, version_key, release, state, created_at, expires_at, decided_by, decided_at)
+                    VALUES (\(staged.id), \(packageKey), \(versionKey), \(json), \(staged.state.rawValue), \(Self.seconds(staged.createdAt)),
+                        \(Self.seconds(staged.expiresAt)), \(staged.decidedBy), \(Self.seconds(staged.decidedAt)))
+                    """, logger)
+            }
+        } catch let error where Self.isConstraintViolation(error) {
+            throw BulwarkError.conflict("a staged release with id \(staged.id) exists")
+        }
+    }
+
+    private static let stagedColumns = "SELECT id, release, state, created_at, expires_at, decided_by, decided_at FROM staged_releases"
+
+    public func staged(id: String) async throws -> StagedRelease? {
+        var query = PostgresQuery(unsafeSQL: Self.stagedColumns + " WHERE id = $1")
+        query.binds.append(id)
+        return try await rows(query).first.map(Self.stagedRelease)
+    }
+
+    public func pendingStaged(of id: PackageIdentifier) async throws -> [StagedRelease] {
+        var query = PostgresQuery(unsafeSQL: Self.stagedColumns + " WHERE package_key = $1 AND state = 'pending' ORDER BY created_at, id")
+        query.binds.append(id.canonicalKey)
+        return try await rows(query).map(Self.stagedRelease)
+    }
+
+    /// One conditional UPDATE: of concurrent decisions exactly one finds the release in `from`.
+    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool {
+        try await !rows("""
+            UPDATE staged_releases SET state = \(to.rawValue), decided_by = \(account), decided_at = \(Self.seconds(date))
+            WHERE id = \(id) AND state = \(from.rawValue)
+            RETURNING 1
+            """).isEmpty
+    }
+
+    private static func stagedRelease(_ row: PostgresRow) throws -> StagedRelease {
+        let (id, json, stateName, createdAt, expiresAt, decidedBy, decidedAt) = try row.decode(
+            (String, String, String, Int64, Int64, String?, Int64?).self
+        )
+        guard let state = StagedRelease.State(rawValue: stateName) else {
+            throw BulwarkError.internalError("a stored staged release is incomplete")
+        }
+        let release: Release
+        do { release = try JSONDecoder().decode(Release.self, from: Data(json.utf8)) } catch {
+            throw BulwarkError.internalError("the stored staged release \(id) can't be decoded")
+        }
+        return StagedRelease(
+            id: id, release: release, state: state, createdAt: date(createdAt), expiresAt: date(expiresAt), decidedBy: decidedBy,
+            decidedAt: date(decidedAt)
+        )
+    }
+}

@@ -1,0 +1,145 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Open connections per client IP, across all event loops.
+final class ConnectionCounter: Sendable {
+    let maxPerIP: Int
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(maxPerIP: Int) { self.maxPerIP = maxPerIP }
+
+    /// Counts a new connection from `ip`; false (and not counted) when the IP already has `maxPerIP`.
+    func open(_ ip: String) -> Bool {
+        let limit = maxPerIP
+        return counts.withLock { counts in
+            let current = counts[ip, default: 0]
+            if limit > 0, current >= limit { return false }
+            counts[ip] = current + 1
+            return true
+        }
+    }
+
+    func close(_ ip: String) {
+        counts.withLock { counts in
+            let current = counts[ip, default: 0]
+            counts[ip] = current > 1 ? current - 1 : nil
+        }
+    }
+
+    func connections(from ip: String) -> Int { counts.withLock { $0[ip, default: 0] } }
+}
+
+/// Guards each HTTP/1 connection against clients that hold server resources:
+///
+/// - a connection beyond `maxConnectionsPerIP` from the same address is closed at once;
+/// - a request head must arrive whole within `requestHeaderTimeout` of the connection opening or
+///   of the previous response ending (a "slowloris" client trickling headers, or an idle
+///   keep-alive connection, is closed);
+/// - while a request body is being received, a pause longer than `requestBodyTimeout` closes the
+///   connection.
+///
+/// It sits in the pipeline after the HTTP codec, so it sees whole request heads and body parts;
+/// the timers run on the connection's event loop.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let counter: ConnectionCounter
+    private let metrics: BulwarkMetrics?
+    private let headerTimeout: TimeAmount?
+    private let bodyTimeout: TimeAmount?
+    private var countedIP: String?
+    private var admitted = false
+    private var timer: Scheduled<Void>?
+    private var receivingBody = false
+
+    init(counter: ConnectionCounter, limits: TrafficLimits, metrics: BulwarkMetrics? = nil) {
+        self.counter = counter
+        self.metrics = metrics
+        headerTimeout = limits.requestHeaderTimeout > 0 ? .nanoseconds(Int64(limits.requestHeaderTimeout * 1e9)) : nil
+        bodyTimeout = limits.requestBodyTimeout > 0 ? .nanoseconds(Int64(limits.requestBodyTimeout * 1e9)) : nil
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { admit(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        admit(context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    private func admit(_ context: ChannelHandlerContext) {
+        guard !admitted else { return }
+        admitted = true
+        if let ip = context.channel.remoteAddress?.ipAddress {
+            guard counter.open(ip) else {
+                metrics?.recordConnectionClosed(reason: "per-ip-limit")
+                context.close(promise: nil)
+                return
+            }
+            countedIP = ip
+        }
+        arm(context, headerTimeout)
+    }
+
+    private func release() {
+        timer?.cancel()
+        timer = nil
+        if let ip = countedIP {
+            countedIP = nil
+            counter.close(ip)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            receivingBody = true
+            arm(context, bodyTimeout, reason: "body-timeout")
+        case .body:
+            if receivingBody { arm(context, bodyTimeout, reason: "body-timeout") }
+        case .end:
+            receivingBody = false
+            disarm()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), !receivingBody {
+            // The response is complete: the next request head must come within the header timeout.
+            arm(context, headerTimeout)
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount?, reason: String = "header-timeout") {
+        disarm()
+        guard let timeout else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+            guard let self, self.timer != nil else { return }
+            self.timer = nil
+            self.metrics?.recordConnectionClosed(reason: reason)
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import BulwarkCore
+import BulwarkStorage
+import CoreMetrics
+import Foundation
+
+/// A ``ReleaseStore`` that records how long each call takes (`bulwark_storage_duration_seconds`
+/// with `store="releases"` and the operation). The timers are created once, here.
+struct TimedReleaseStore: ReleaseStore {
+    let base: any ReleaseStore
+    private let packageTimer: CoreMetrics.Timer
+    private let releasesTimer: CoreMetrics.Timer
+    private let releaseTimer: CoreMetrics.Timer
+    private let insertTimer: CoreMetrics.Timer
+    private let lookupTimer: CoreMetrics.Timer
+    private let insertManyTimer: CoreMetrics.Timer
+
+    init(_ base: any ReleaseStore, metrics: BulwarkMetrics) {
+        self.base = base
+        packageTimer = metrics.storageTimer(store: "releases", operation: "package")
+        releasesTimer = metrics.storageTimer(store: "releases", operation: "releases")
+        releaseTimer = metrics.storageTimer(store: "releases", operation: "release")
+        insertTimer = metrics.storageTimer(store: "releases", operation: "insert")
+        lookupTimer = metrics.storageTimer(store: "releases", operation: "packages-for-url")
+        insertManyTimer = metrics.storageTimer(store: "releases", operation: "insert-many")
+    }
+
+    func package(_ id: PackageIdentifier) async throws -> PackageIdentifier? {
+        try await timed(packageTimer) { try await base.package(id) }
+    }
+
+    func releases(of id: PackageIdentifier) async throws -> [ReleaseSummary] {
+        try await timed(releasesTimer) { try await base.releases(of: id) }
+    }
+
+    func release(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release? {
+        try await timed(releaseTimer) { try await base.release(id, version: version) }
+    }
+
+    func insert(_ release: Release) async throws {
+        try await timed(insertTimer) { try await base.insert(release) }
+    }
+
+    func packages(forRepositoryURL normalized: String) async throws -> [PackageIdentifier] {
+        try await timed(lookupTimer) { try await base.packages(forRepositoryURL: normalized) }
+    }
+
+    func insertMany(_ releases: [Release]) async throws {
+        try await timed(insertManyTimer) { try await base.insertMany(releases) }
+    }
+}
+
+/// Runs `body` and records its duration in `timer`, also when it throws.
+func timed<T>(_ timer: CoreMetrics.Timer, _ body: () async throws -> T) async rethrows -> T {
+    let start = ContinuousClock.now
+    defer {
+        let elapsed = ContinuousClock.now - start
+        timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+    return try await body()
+}
