@@ -1,8 +1,10 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for tests, from Debian's binaries.
 #
 #   scripts/pg-throwaway.sh start DIR [PORT]   # initdb into DIR (created), start, print the URL
 #   scripts/pg-throwaway.sh stop DIR           # stop it and delete DIR
+#   scripts/pg-throwaway.sh pause DIR          # stop the server, keep DIR (tests of a lost database)
+#   scripts/pg-throwaway.sh resume DIR         # start it again on the same port
 #
 # The server listens on TCP 127.0.0.1 only (PORT, default: a free one) with its unix socket inside
 # DIR, trusts local connections (tests only!) and skips fsync. initdb refuses to run as root, so
@@ -21,11 +23,28 @@ if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
   exit 1
 fi
 
-usage() { echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [PORT] | stop DIR | pause DIR | resume DIR" >&2; exit 2; }
 
 # Runs a server binary as the cluster's owner: ourselves, or `postgres` when we are root.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts the server. Descriptors beyond stdin/out/err are closed first: the postmaster would
+# inherit them and outlive us, and a caller that waits for them to close (Foundation's Process
+# watches a socket it hands to the child) would wait forever.
+start_server() {
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+    exec </dev/null
+    as_owner "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null
+  ) || {
+    cat "$dir/server.log" >&2
+    exit 1
+  }
 }
 
 free_port() {
@@ -52,13 +71,24 @@ start)
     exit 1
   }
   rm -f "$dir.initdb.log"
-  as_owner "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null || {
-    cat "$dir/server.log" >&2
-    exit 1
-  }
+  # In the cluster's own configuration, so that `resume` (a plain pg_ctl start) keeps them.
+  as_owner sh -c "cat >>'$dir/postgresql.conf'" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 300
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  start_server
   echo "postgres://postgres@127.0.0.1:$port/postgres"
+  ;;
+pause)
+  as_owner "$BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+  ;;
+resume)
+  start_server
   ;;
 stop)
   if [ -e "$dir/PG_VERSION" ]; then

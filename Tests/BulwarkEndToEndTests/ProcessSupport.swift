@@ -128,6 +128,25 @@ struct CommandResult: Sendable {
     }
 }
 
+/// Resumes a continuation at most once, whoever comes first.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
+
+    func resume(returning value: T) { take()?.resume(returning: value) }
+    func resume(throwing error: any Error) { take()?.resume(throwing: error) }
+
+    private func take() -> CheckedContinuation<T, any Error>? {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = continuation
+        continuation = nil
+        return taken
+    }
+}
+
 /// Runs commands with output captured to files in the logs directory (numbered in order), a
 /// closed stdin so that nothing can wait for input, and a hard timeout.
 final class CommandRunner {
@@ -182,17 +201,22 @@ final class CommandRunner {
         // example by its time limit), so that no `swift` outlives the test.
         try Task.checkCancellation()
         let watchdog = Watchdog()
-        let status: Int32 = try await withTaskCancellationHandler {
+        let status: Int32? = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
+                // Resumed once: by the end of the process, or by the watchdog giving up on a
+                // process whose end Foundation never reports (it waits for a socket the child
+                // hands on, so a daemon started by the child keeps it open).
+                let once = ResumeOnce(continuation)
+                watchdog.onAbandon = { once.resume(returning: nil) }
                 process.terminationHandler = { finished in
                     watchdog.markFinished()
-                    continuation.resume(returning: finished.terminationStatus)
+                    once.resume(returning: finished.terminationStatus)
                 }
                 do {
                     try launchWithEmptySignalMask(process)
                 } catch {
                     process.terminationHandler = nil
-                    continuation.resume(throwing: E2EFailure("cannot launch \(executable.path): \(error)"))
+                    once.resume(throwing: E2EFailure("cannot launch \(executable.path): \(error)"))
                     return
                 }
                 watchdog.arm(pid: process.processIdentifier, after: timeout)
@@ -204,8 +228,8 @@ final class CommandRunner {
         return CommandResult(
             commandLine: ([executable.path] + arguments).map(shellQuoted).joined(separator: " "),
             directory: directory.path,
-            exitStatus: status,
-            killedBySignal: process.terminationReason == .uncaughtSignal,
+            exitStatus: status ?? -1,
+            killedBySignal: status != nil && process.terminationReason == .uncaughtSignal,
             timedOut: watchdog.fired,
             stdout: readText(stdoutURL),
             stderr: readText(stderrURL)
@@ -241,9 +265,21 @@ final class Watchdog: @unchecked Sendable {
         guard let target else { return }
         kill(target, SIGTERM)
         DispatchQueue.global().asyncAfter(deadline: .now() + 10) { [self] in
-            if !locked({ finished }) { kill(target, SIGKILL) }
+            guard !locked({ finished }) else { return }
+            kill(target, SIGKILL)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10) { [self] in
+                let abandon = locked { finished ? nil : onAbandon }
+                abandon?()
+            }
         }
     }
+
+    /// Called when the process was killed and still has not been reported finished.
+    var onAbandon: (@Sendable () -> Void)? {
+        get { locked { abandonHandler } }
+        set { locked { abandonHandler = newValue } }
+    }
+    private var abandonHandler: (@Sendable () -> Void)?
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()

@@ -101,7 +101,11 @@ indirect enum EDN {
                 }
                 return .string(value)
             case "#", "'", "@", "`", "~", "^":
-                // #{set}, #"regex", #_discard, #tag value, 'quote, @deref, ^meta.
+                // #{set}, #"regex", #_discard, #tag value, 'quote, @deref, ^meta. Each prefix nests
+                // like a collection: 4 000 of them overflowed the stack (found by FuzzLockfiles).
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Self.maximumDepth else { throw AuditError("nested more than \(Self.maximumDepth) levels deep") }
                 index += 1
                 if character == "#", index < characters.count, characters[index] == "_" {
                     index += 1

@@ -60,7 +60,7 @@ final class XMLTreeBuilder: NSObject, XMLParserDelegate {
 extension Parse {
     /// An XML document's root element.
     static func xml(_ text: String) throws -> XMLNode {
-        let parser = XMLParser(data: Data(text.utf8))
+        let parser = XMLParser(data: Data(try XMLPrecheck.prepare(text)))  // no <?name?>, no <!DOCTYPE
         let builder = XMLTreeBuilder()
         parser.delegate = builder
         parser.shouldResolveExternalEntities = false
