@@ -151,6 +151,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers shared by the test targets: a software WebAuthn authenticator and raw HTTP
+        // over a socket. Not part of the product.
+        .target(
+            name: "BulwarkTestSupport",
+            dependencies: ["BulwarkCBOR", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer targets for the parsers that see untrusted bytes (scripts/fuzz.sh); without
         // -sanitize=fuzzer they build as replayers of corpus files. Few dependencies on purpose.
         .target(name: "FuzzReplay", path: "Fuzz/FuzzReplay", swiftSettings: swiftSettings),
@@ -183,6 +190,7 @@ let package = Package(
             name: "BulwarkServerTests",
             dependencies: [
                 "BulwarkServer", "BulwarkCore", "BulwarkStorage", "BulwarkAuth", "BulwarkArchive", "BulwarkWebAuthn", "BulwarkCBOR",
+                "BulwarkTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +224,6 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore", "BulwarkAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore", "BulwarkAuth", "BulwarkTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -119,6 +119,13 @@ extension PostgresStore: PackagePolicyStore {
             """).isEmpty
     }
 
+    public func purgeExpiredStaged(expiredBefore: Date) async throws -> Int {
+        try await rows("""
+            DELETE FROM staged_releases WHERE state = 'pending' AND expires_at <= \(Self.seconds(expiredBefore))
+            RETURNING 1
+            """).count
+    }
+
     private static func stagedRelease(_ row: PostgresRow) throws -> StagedRelease {
         let (id, json, stateName, createdAt, expiresAt, decidedBy, decidedAt) = try row.decode(
             (String, String, String, Int64, Int64, String?, Int64?).self

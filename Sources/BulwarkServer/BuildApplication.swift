@@ -1,4 +1,5 @@
 import BulwarkAudit
+import BulwarkCore
 import BulwarkStorage
 import BulwarkWebAuthn
 import Foundation
@@ -59,7 +60,12 @@ public func buildRouter(
     var storage = storage
     storage.releases = TimedReleaseStore(storage.releases, metrics: metrics)
     let router = Router(context: Context.self)
-    let ip: @Sendable (Context) -> String? = { $0.remoteAddress }
+    // The client's address, for every per-IP limit, lock and record: the TCP peer, or behind a
+    // trusted proxy the address it forwards (ClientAddressMiddleware, first in the chain).
+    let ip: @Sendable (Context) -> String? = { $0.clientAddress }
+    if !configuration.trustedProxies.isEmpty {
+        router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
+    }
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: RateLimitMiddleware(limits: configuration.limits, metrics: metrics, ip: ip))
     router.add(middleware: RegistryResponseMiddleware())
@@ -75,12 +81,12 @@ public func buildRouter(
     router.get("/availability") { _, _ in Response(status: .ok) }
     ReadinessRoute<Context>(checks: storage.readiness, timeout: .milliseconds(Int64(configuration.readinessTimeout * 1000))).addRoutes(to: router)
     // `swift package-registry login` POSTs here and needs exactly 200 for a valid token.
-    router.post("/login") { request, _ -> Response in
-        _ = try await authenticator.authenticate(request.headers)
+    router.post("/login") { request, context -> Response in
+        _ = try await authenticator.authenticate(request.headers, ip: ip(context))
         return Response(status: .ok)
     }
     let security = configuration.security
-    let sessions = Sessions(storage: storage, configuration: security, secureCookies: configuration.usesTLS, now: now)
+    let sessions = Sessions(storage: storage, configuration: security, secureCookies: configuration.secureCookies, now: now)
     let log = SecurityLog(storage: storage, now: now)
     let sessionController = SessionController<Context>(
         storage: storage, sessions: sessions, throttle: Throttle(storage: storage, configuration: security, now: now), log: log,

@@ -1,5 +1,6 @@
 import BulwarkArchive
 import BulwarkAuth
+import BulwarkCore
 import Crypto
 import Foundation
 
@@ -46,6 +47,9 @@ public struct ServerConfiguration: Sendable {
 
     /// Request rates per IP and per token, connections per IP, slow-client timeouts.
     public var limits = TrafficLimits()
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`). Empty: the client is
+    /// the TCP peer and the header is ignored. The per-IP connection limit always counts TCP peers.
+    public var trustedProxies = TrustedProxies()
     /// Bearer token that `GET /metrics` requires; without one, metrics are served to loopback clients only.
     public var metricsToken: String?
     /// Seconds `/readyz` waits for each dependency (database, blob store) before calling it not ready.
@@ -58,4 +62,10 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+    /// The session cookie gets `Secure` when this instance serves TLS, or when the public URL is
+    /// `https` (TLS ends at a proxy in front).
+    public var secureCookies: Bool {
+        usesTLS || baseURL.flatMap { URL(string: $0)?.scheme?.lowercased() } == "https"
+    }
 }

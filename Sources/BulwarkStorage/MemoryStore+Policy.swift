@@ -37,4 +37,10 @@ extension MemoryStore: PackagePolicyStore {
         stagedReleases[id] = staged
         return true
     }
+
+    public func purgeExpiredStaged(expiredBefore: Date) -> Int {
+        let expired = stagedReleases.values.filter { $0.state == .pending && $0.expiresAt <= expiredBefore }.map(\.id)
+        for id in expired { stagedReleases[id] = nil }
+        return expired.count
+    }
 }

@@ -17,4 +17,8 @@ public protocol PackagePolicyStore: Sendable {
     /// Moves a staged release from `from` to `to` atomically: of concurrent decisions exactly one
     /// returns true; false if the release is unknown or not in state `from`.
     func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool
+    /// Housekeeping: removes the staged releases still `pending` whose expiry is at or before
+    /// `expiredBefore` (anyone with a publish token can make them, so they must not pile up).
+    /// Approved and rejected ones stay: they record who decided. Returns how many went.
+    func purgeExpiredStaged(expiredBefore: Date) async throws -> Int
 }

@@ -78,6 +78,13 @@ extension SQLiteStore: PackagePolicyStore {
         }
     }
 
+    public func purgeExpiredStaged(expiredBefore: Date) throws -> Int {
+        try connection.locked {
+            try connection.query("DELETE FROM staged_releases WHERE state = 'pending' AND expires_at <= ?", [.date(expiredBefore)])
+            return connection.changes
+        }
+    }
+
     private static func stagedRelease(_ r: [SQLiteValue]) throws -> StagedRelease {
         guard let id = r[0].string, let json = r[1].string, let state = r[2].string.flatMap(StagedRelease.State.init(rawValue:)),
             let createdAt = r[3].date, let expiresAt = r[4].date

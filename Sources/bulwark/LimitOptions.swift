@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulwarkCore
 import BulwarkServer
 import Foundation
 import Hummingbird
@@ -17,8 +18,16 @@ struct LimitOptions: ParsableArguments {
     var rateLimitPerToken = "50/s"
     @Option(help: "Requests a token may send at once before --rate-limit-per-token applies.")
     var rateLimitBurstPerToken = 200.0
-    @Option(help: "Open connections per client IP; more are closed at once (0 turns it off).")
+    @Option(help: "Open connections per TCP peer address; more are closed at once (0 turns it off). It counts the peer even with --trusted-proxy: behind a proxy set 0 or size it for the proxy's connections.")
     var maxConnectionsPerIp = 64
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A proxy address or CIDR block (IPv4 or IPv6; repeatable) whose X-Forwarded-For names the client: from such a peer, the right-most address there that is not itself a trusted proxy is the client for rate limits, sign-in locks, the security log and tokens' last use. Default: none (the TCP peer is the client; the header is ignored). Does not apply to --max-connections-per-ip.",
+            valueName: "address-or-cidr"
+        )
+    )
+    var trustedProxies: [String] = []
     @Option(help: "Seconds to send a whole request head (slow clients are disconnected; 0 turns it off).")
     var requestHeaderTimeout = 10.0
     @Option(help: "Longest pause, in seconds, while sending a request body (0 turns it off).")
@@ -46,6 +55,7 @@ struct LimitOptions: ParsableArguments {
         ] where !(value >= 0 && value.isFinite) {
             throw ValidationError("\(flag) must be a number of at least 0")
         }
+        if case .failure(let error) = TrustedProxies.parse(trustedProxies) { throw ValidationError("--trusted-proxy: \(error)") }
         guard maxConnectionsPerIp >= 0 else { throw ValidationError("--max-connections-per-ip must be at least 0") }
         guard maxSessionsPerAccount >= 0 else { throw ValidationError("--max-sessions-per-account must be at least 0") }
         guard metricsToken == nil || metricsTokenFile == nil else { throw ValidationError("give --metrics-token or --metrics-token-file, not both") }
@@ -58,6 +68,7 @@ struct LimitOptions: ParsableArguments {
         configuration.limits.requestsPerSecondPerToken = TrafficLimits.parseRate(rateLimitPerToken) ?? 0
         configuration.limits.burstPerToken = rateLimitBurstPerToken
         configuration.limits.maxConnectionsPerIP = maxConnectionsPerIp
+        configuration.trustedProxies = (try? TrustedProxies.parse(trustedProxies).get()) ?? TrustedProxies()
         configuration.limits.requestHeaderTimeout = requestHeaderTimeout
         configuration.limits.requestBodyTimeout = requestBodyTimeout
         configuration.limits.idleTimeout = idleTimeout

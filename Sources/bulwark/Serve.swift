@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Registry-wide floor of how publishes land: tokens (at once) or approval (staged until a maintainer approves).")
     var publishing = "tokens"
     @Option(help: "Days an invitation to maintain a package can be accepted.") var invitationDays = 7.0
+    @Option(help: "Days a staged release (publishing: approval) waits for approval before it expires (at most 365).")
+    var stagedDays = 7.0
     @Option(help: "Failed attempts per account/factor and per IP before locking.") var maxFailures = 5
     @Option(help: "Seconds over which failures are counted (and the lock lasts).") var failureWindow = 900.0
     @Flag(help: "With --database-url: don't apply pending migrations at start-up; refuse to start unless the schema is current (run `bulwark admin migrate`).")
@@ -54,6 +56,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--publishing must be tokens or approval, not '\(publishing)'")
         }
         guard invitationDays > 0 else { throw ValidationError("--invitation-days must be more than 0") }
+        guard stagedDays > 0, stagedDays <= 365 else { throw ValidationError("--staged-days must be more than 0 and at most 365") }
     }
 
     func run() async throws {
@@ -94,6 +97,7 @@ struct Serve: AsyncParsableCommand {
             secondFactor: PackagePolicy.SecondFactor(rawValue: minimumSecondFactor) ?? .any, publishing: PackagePolicy.Publishing(rawValue: publishing) ?? .tokens
         )
         configuration.security.invitationLifetime = invitationDays * 86_400
+        configuration.security.stagedReleaseLifetime = stagedDays * 86_400
         configuration.security.maxFailures = maxFailures
         configuration.security.failureWindow = failureWindow
         let removed = try stores.blobs.removeTemporaryFiles()
@@ -102,17 +106,19 @@ struct Serve: AsyncParsableCommand {
             // Tests and scripts wait for this line; write it unbuffered.
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
         })
-        // Housekeeping: expired challenges and sessions, old throttling failures.
+        // Housekeeping: expired challenges and sessions, old throttling failures, and staged
+        // releases that expired undecided more than `expiredStagedRetention` ago.
         let security = configuration.security
         let purge = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(300))
                 let now = Date()
-                let removed = (try? await stores.security.purgeExpired(
+                var removed = (try? await stores.security.purgeExpired(
                     now: now, sessionsIdleSince: now.addingTimeInterval(-security.sessionIdleTimeout),
                     sessionsCreatedSince: now.addingTimeInterval(-security.sessionAbsoluteTimeout),
                     failuresSince: now.addingTimeInterval(-security.failureWindow)
                 )) ?? 0
+                removed += (try? await stores.policies.purgeExpiredStaged(expiredBefore: now.addingTimeInterval(-security.expiredStagedRetention))) ?? 0
                 if removed > 0 { logger.debug("housekeeping removed \(removed) expired rows") }
             }
         }

@@ -14,6 +14,12 @@
 //  4. Publish a small package with the token: `PUT /{scope}/{name}/{version}` multipart (curl:
 //     the swift client only publishes over HTTPS), expect 201, and find the release listed.
 //
+// A second test drives a package's policy on its page (browser/package_policy_flow.py, two
+// browsers with their own virtual authenticators): `secondFactor: passkey` is refused while the
+// maintainer hubot has only TOTP, and the page names him; accepted once he adds a passkey; then
+// under `publishing: approval` a token's publish is staged (202) and mona approves it on the page
+// with a passkey step-up, after which the registry API lists the version.
+//
 // Environment knobs:
 //   BULWARK_E2E_PYTHON=path     the Python with selenium and pyotp (default: <package>/.venv-e2e/bin/python).
 //   BULWARK_E2E_REQUIRED=1      fail, rather than skip, when Chromium, the venv or a tool is missing.
@@ -55,6 +61,30 @@ struct BrowserEndToEndTests {
         print("BrowserEndToEnd: work directory \(scenario.workDirectory.path)")
         do {
             try await scenario.run()
+        } catch {
+            scenario.failed = true
+            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnostics())"))
+        }
+        scenario.finish()
+    }
+
+    @Test(
+        "Package policy on the package page in Chromium: passkeys only refused while a maintainer has only TOTP, accepted once they add a passkey; a staged release approved with a passkey",
+        .enabled(
+            if: BrowserPrerequisites.shouldRun,
+            "needs /usr/bin/chromium, /usr/bin/chromedriver, the .venv-e2e venv (selenium, pyotp), zbarimg, curl and zip; set BULWARK_E2E_REQUIRED=1 to fail instead of skipping"
+        ),
+        .timeLimit(.minutes(5))
+    )
+    func packagePolicyAndPasskeyApproval() async throws {
+        if let reason = BrowserPrerequisites.missingReason {
+            Issue.record("BULWARK_E2E_REQUIRED=1, but the browser end-to-end test cannot run: \(reason)")
+            return
+        }
+        let scenario = try BrowserScenario()
+        print("BrowserEndToEnd: work directory \(scenario.workDirectory.path)")
+        do {
+            try await scenario.runPackagePolicy()
         } catch {
             scenario.failed = true
             Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnostics())"))
@@ -230,15 +260,16 @@ final class BrowserScenario {
         }
     }
 
-    /// A small package, zipped the way `swift package-registry publish` does (`zip -ry` of one directory).
-    func makeArchive() async throws -> URL {
-        let source = workDirectory.appendingPathComponent("package")
+    /// A small package, zipped the way `swift package-registry publish` does (`zip -ry` of one
+    /// directory, named `root`).
+    func makeArchive(root: String = "mona.hello", name: String = "Hello") async throws -> URL {
+        let source = workDirectory.appendingPathComponent("package-\(root)")
         try writeFiles([
-            "mona.hello/Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Hello\", targets: [.target(name: \"Hello\")])\n",
-            "mona.hello/Sources/Hello/Hello.swift": "public func hello() -> String { \"Hello from a browser-made token\" }\n",
+            "\(root)/Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"\(name)\", targets: [.target(name: \"\(name)\")])\n",
+            "\(root)/Sources/\(name)/\(name).swift": "public func hello() -> String { \"Hello from a browser-made token\" }\n",
         ], to: source)
-        let archive = workDirectory.appendingPathComponent("hello.zip")
-        try await runner.checked(try requireExecutable("zip"), ["-qry", archive.path, "mona.hello"], in: source, timeout: 60, label: "zip")
+        let archive = workDirectory.appendingPathComponent("\(root).zip")
+        try await runner.checked(try requireExecutable("zip"), ["-qry", archive.path, root], in: source, timeout: 60, label: "zip-\(root)")
         return archive
     }
 
@@ -275,6 +306,56 @@ final class BrowserScenario {
         }
         guard named == 0 else { throw E2EFailure("getsockname() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    // MARK: The package-policy flow
+
+    /// browser/package_policy_flow.py, then the registry's own answers checked with curl.
+    func runPackagePolicy() async throws {
+        let bulwark = try locateBulwarkExecutable(packageRoot: BrowserPrerequisites.packageRoot)
+        let port = try Self.freePort()
+        let baseURL = "http://localhost:\(port)"
+        let apiBase = "http://127.0.0.1:\(port)"
+        try await startServer(bulwark, port: port, baseURL: baseURL)
+        let archive = try await makeArchive(root: "mona.pkg", name: "Pkg")
+
+        let script = BrowserPrerequisites.packageRoot.appendingPathComponent("Tests/BulwarkEndToEndTests/browser/package_policy_flow.py")
+        let flow = try await runner.run(
+            BrowserPrerequisites.python,
+            [script.path, "--base-url", baseURL, "--api-url", apiBase, "--archive", archive.path, "--out", screenshots.path],
+            in: workDirectory, timeout: 240, label: "package-policy-flow"
+        )
+        print(flow.stdout.split(separator: "\n").filter { $0.hasPrefix("[package_policy_flow]") }.joined(separator: "\n"))
+        let results = try readJSONObject(screenshots.appendingPathComponent("results.json"))
+        guard flow.succeeded, results["ok"] as? Bool == true else {
+            throw E2EFailure("the package-policy browser flow failed: \(results["error"] ?? "no error recorded")\n\(flow.report)")
+        }
+        for name in ["policy-form.png", "policy-refused.png", "hubot-passkey.png", "policy-passkey.png", "approve-step-up.png", "approved.png"] {
+            #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent(name).path), "no screenshot \(name)")
+        }
+        // What the page showed for the refusal: hubot, and what he had instead of a passkey.
+        #expect((results["refusal"] as? String)?.contains("hubot") == true, "refusal: \(results["refusal"] ?? "none")")
+        #expect((results["missing"] as? String)?.contains("authenticator app") == true, "missing: \(results["missing"] ?? "none")")
+
+        // The registry's own answers, independently of the script.
+        let security = try await curl(["\(apiBase)/api/v1/packages/mona/pkg/security"], label: "security")
+        let posture = try #require(try JSONSerialization.jsonObject(with: Data(security.body.utf8)) as? [String: Any], "security: \(security.body)")
+        let policy = posture["policy"] as? [String: Any]
+        #expect(policy?["secondFactor"] as? String == "passkey", "security: \(security.body)")
+        #expect(policy?["publishing"] as? String == "approval", "security: \(security.body)")
+        #expect(posture["maintainersWithPasskeys"] as? Int == 1, "security: \(security.body)")
+
+        let listed = try await curl(["\(apiBase)/mona/pkg", "-H", "Accept: application/vnd.swift.registry.v1+json"], label: "policy-releases")
+        let releases = (try JSONSerialization.jsonObject(with: Data(listed.body.utf8)) as? [String: Any])?["releases"] as? [String: Any]
+        #expect(listed.status == 200 && Set(releases.map { Array($0.keys) } ?? []) == ["1.0.0", "1.1.0"], "releases: \(listed.status) \(listed.body)")
+
+        let package = try await curl(["\(apiBase)/api/v1/packages/mona/pkg"], label: "package")
+        let rows = (try JSONSerialization.jsonObject(with: Data(package.body.utf8)) as? [String: Any])?["releases"] as? [[String: Any]] ?? []
+        let approved = rows.first { $0["version"] as? String == "1.1.0" }?["approvedBy"] as? [String: Any]
+        #expect(approved?["account"] as? String == "mona", "package: \(package.body)")
+        #expect((approved?["credential"] as? [String: Any])?["kind"] as? String == "passkey", "package: \(package.body)")
+        let first = rows.first { $0["version"] as? String == "1.0.0" }
+        #expect(first?["approvedBy"] is NSNull, "1.0.0 was published before the approval policy: \(package.body)")
     }
 
     // MARK: Teardown

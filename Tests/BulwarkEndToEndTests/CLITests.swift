@@ -66,6 +66,9 @@ import Testing
         (["admin", "create-user", "mona", "--email", "other@example.com"], "is taken"),
         (["admin", "create-user", "bad name", "--email", "x@example.com"], "invalid account name"),
         (["serve", "--tls-cert", "/nonexistent.pem"], "--tls-cert and --tls-key go together"),
+        (["serve", "--staged-days", "0"], "--staged-days must be more than 0 and at most 365"),
+        (["serve", "--staged-days", "366"], "--staged-days must be more than 0 and at most 365"),
+        (["serve", "--staged-days", "nan"], "--staged-days must be more than 0 and at most 365"),
     ])
     func mistakesAreOneLineErrorsWithANonZeroExit(arguments: [String], message: String) async throws {
         #expect(try await bulwark(["admin", "create-user", "mona", "--email", "mona@example.com"] + data).succeeded)

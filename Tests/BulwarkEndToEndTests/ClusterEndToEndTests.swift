@@ -159,6 +159,7 @@ final class ClusterScenario {
                     "serve", "--host", "127.0.0.1", "--port", "0", "--base-url", registryURL,
                     "--data-dir", work.appendingPathComponent("instance-\(index)").path,
                     "--secret-key-file", keyFile.path, "--read-cache-seconds", "0", "--token-cache-seconds", "1",
+                    "--trusted-proxy", "127.0.0.1",
                 ] + storageArguments
             )
             instances.append(try await startInstance(index))
@@ -268,7 +269,7 @@ final class ClusterScenario {
                         proxy_pass http://bulwark;
                         proxy_http_version 1.1;
                         proxy_set_header Host $http_host;
-                        proxy_set_header X-Forwarded-For $remote_addr;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                         proxy_set_header X-Forwarded-Proto https;
                         proxy_request_buffering off;
                         proxy_next_upstream error timeout;

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import Foundation
 import Testing
 
@@ -136,13 +137,4 @@ extension ServerProcess {
     }
 
     var logs: String { "--- stdout ---\n\(readText(stdoutLog).tail(6000))\n--- stderr ---\n\(readText(stderrLog).tail(6000))" }
-}
-
-/// Runs blocking socket code on its own thread (never on a cooperative one).
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }.start()
-    }
 }

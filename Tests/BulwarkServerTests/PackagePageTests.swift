@@ -82,6 +82,80 @@ import Testing
         }
     }
 
+    @Test func onlyOwnersSeeThePolicyFormWithThePackagesOwnPolicySelected() async throws {
+        let registry = try await fixture.registry()
+        try await registry.test { client async throws in
+            let (cast, _) = try await prepared(client, registry)
+
+            let owner = try await cast.mona.send(.get, "/packages/mona/pkg").text
+            #expect(owner.contains("<form id=\"policy-form\""))
+            #expect(owner.contains("<select id=\"policy-second-factor\" name=\"secondFactor\">"))
+            #expect(owner.contains("<select id=\"policy-publishing\" name=\"publishing\">"))
+            // `prepared` set `any` / `approval`: those are selected.
+            #expect(owner.contains("<option value=\"any\" selected>"))
+            #expect(owner.contains("<option value=\"passkey\">"))
+            #expect(owner.contains("<option value=\"approval\" selected>"))
+            #expect(owner.contains("<option value=\"tokens\">"))
+            #expect(owner.contains("id=\"policy-missing\""))
+            #expect(owner.contains("/static/package.js"))
+            #expect(!owner.contains("This registry demands passkeys"))
+
+            // A maintainer approves releases but doesn't change the policy; others and anonymous
+            // visitors see the policy, not the form.
+            for (who, browser) in [("maintainer", cast.mary), ("someone else", cast.bob), ("anonymous", Browser(client))] {
+                let page = try await browser.send(.get, "/packages/mona/pkg")
+                #expect(page.status == .ok)
+                #expect(page.text.contains(">approval</span>"), "\(who)")
+                #expect(!page.text.contains("policy-form"), "\(who) sees the policy form")
+                #expect(!page.text.contains("policy-second-factor"), "\(who) sees the policy form")
+            }
+            // An owner whose session still waits for its second factor sees no form either.
+            let half = Browser(client)
+            _ = try await half.send(.post, "/api/v1/session", json: ["username": "mona", "password": "correct horse battery"])
+            #expect(!(try await half.send(.get, "/packages/mona/pkg").text.contains("policy-form")))
+
+            // The form posts what the API stores; the page then shows the new policy selected.
+            try await fixture.stepUp(cast.mona, cast.monaTOTP)
+            #expect(try await cast.mona.send(.put, "/api/v1/packages/mona/pkg/policy", json: ["secondFactor": "any", "publishing": "tokens"]).status == .ok)
+            let after = try await cast.mona.send(.get, "/packages/mona/pkg").text
+            #expect(after.contains("<option value=\"tokens\" selected>"))
+            #expect(after.contains("<option value=\"approval\">"))
+        }
+    }
+
+    @Test func theFormShowsTheRegistryFloorAndTheScriptNamesWhoLacksAPasskey() async throws {
+        let registry = try await fixture.registry { $0.security.minimumPolicy = PackagePolicy(secondFactor: .any, publishing: .approval) }
+        try await registry.test { client async throws in
+            let mona = Browser(client)
+            let monaTOTP = try await fixture.account(mona, "mona")
+            #expect(try await mona.send(.post, "/api/v1/scopes", json: ["name": "mona"]).status == .created)
+            let publish = try await fixture.token(mona, scopes: ["publish"], packages: ["mona.*"])
+            // The first release waits for approval too; once approved, the package exists.
+            let staged = try await client.publish("/mona/pkg/1.0.0", PublishBody(archive: try Archives.package(root: "mona.pkg")), token: publish.token)
+            #expect(staged.status == .accepted)
+            let stagedID = try #require(staged.headers[.location]?.split(separator: "/").last.map(String.init))
+            try await fixture.stepUp(mona, monaTOTP)
+            #expect(try await mona.send(.post, "/api/v1/packages/mona/pkg/staged/\(stagedID)/approve", json: [:]).status == .ok)
+            let page = try await mona.send(.get, "/packages/mona/pkg").text
+            #expect(page.contains("policy-form"))
+            // The package's own policy is the default; the registry's floor holds releases anyway.
+            #expect(page.contains("<option value=\"tokens\" selected>"))
+            #expect(page.contains("This registry holds every token-published release for approval"))
+            #expect(page.contains(">approval</span>"))
+
+            // The refusal the form shows: the API's problem names who lacks a passkey and what they
+            // have instead; the script reads `withoutPasskey` from it.
+            let refused = try await mona.send(.put, "/api/v1/packages/mona/pkg/policy", json: ["secondFactor": "passkey", "publishing": "tokens"])
+            #expect(refused.status == .conflict)
+            let missing = try #require(refused.json["withoutPasskey"] as? [[String: Any]])
+            #expect(missing.first?["username"] as? String == "mona")
+            #expect(missing.first?["has"] as? [String] == ["totp"])
+            let script = try await Browser(client).send(.get, "/static/package.js").text
+            #expect(script.contains("withoutPasskey"))
+            #expect(script.contains("\"/policy\""))
+        }
+    }
+
     @Test func anUnknownPackageIsAnHTMLNotFoundAndTheScriptIsServed() async throws {
         let registry = try await fixture.registry()
         try await registry.test { client async throws in

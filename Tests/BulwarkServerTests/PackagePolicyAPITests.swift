@@ -2,6 +2,7 @@ import BulwarkAuth
 import BulwarkCore
 import BulwarkServer
 import BulwarkStorage
+import BulwarkTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,6 +1,7 @@
 import BulwarkCore
 import BulwarkServer
 import BulwarkStorage
+import BulwarkTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -27,6 +27,9 @@ public struct AccountSecurityConfiguration: Sendable {
     public var issuer = "Bulwark"
     /// How long a staged release (`publishing: approval`) waits for a decision before it expires.
     public var stagedReleaseLifetime: TimeInterval = 7 * 86_400
+    /// How long an expired staged release is kept (its status URL answering `410`) before
+    /// housekeeping removes it (then `404`).
+    public var expiredStagedRetention: TimeInterval = 7 * 86_400
     /// API tokens always expire: after this many days unless the request asks for fewer…
     public var defaultTokenDays = 90
     /// …and never later than this (`serve --max-token-days`).

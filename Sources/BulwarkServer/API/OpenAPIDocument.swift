@@ -23,7 +23,7 @@ enum OpenAPIDocument {
     "title": "Bulwark",
     "version": "1",
     "summary": "A Swift package registry where every publish is protected by a second factor.",
-    "description": "The JSON API under /api/v1 is what Bulwark's web pages use; any HTTP client can use it too. Sessions are server-side behind the HttpOnly, SameSite=Strict cookie `bulwark_session` (Secure under TLS). State-changing requests authenticated by that cookie must carry an `Origin` header equal to the registry's origin (its --base-url), or they get 403. Sensitive actions need a second factor verified within the step-up window (10 minutes by default): without one they answer 403 with problem type https://bulwark.dev/problems/step-up-required, and the client should ask for a TOTP code or a passkey (POST /api/v1/session/totp or /api/v1/session/webauthn) and retry. There are no SMS or e-mail codes: both can be intercepted or redirected by whoever controls the phone number or mailbox. Every error is an RFC 9457 problem detail (application/problem+json).",
+    "description": "The JSON API under /api/v1 is what Bulwark's web pages use; any HTTP client can use it too. Sessions are server-side behind the HttpOnly, SameSite=Strict cookie `bulwark_session` (Secure under TLS, or when --base-url is https). State-changing requests authenticated by that cookie must carry an `Origin` header equal to the registry's origin (its --base-url), or they get 403. Sensitive actions need a second factor verified within the step-up window (10 minutes by default): without one they answer 403 with problem type https://bulwark.dev/problems/step-up-required, and the client should ask for a TOTP code or a passkey (POST /api/v1/session/totp or /api/v1/session/webauthn) and retry. There are no SMS or e-mail codes: both can be intercepted or redirected by whoever controls the phone number or mailbox. Every error is an RFC 9457 problem detail (application/problem+json).",
     "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
   },
   "servers": [ { "url": "/" } ],
@@ -518,7 +518,7 @@ enum OpenAPIDocument {
       "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "bwk_ token" }
     },
     "headers": {
-      "SessionCookie": { "description": "bulwark_session=…; HttpOnly; SameSite=Strict; Path=/ (Secure under TLS). A new id at every sign-in.", "schema": { "type": "string" } }
+      "SessionCookie": { "description": "bulwark_session=…; HttpOnly; SameSite=Strict; Path=/ (Secure under TLS, or when --base-url is https). A new id at every sign-in.", "schema": { "type": "string" } }
     },
     "parameters": {
       "scope": { "name": "scope", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$" } },

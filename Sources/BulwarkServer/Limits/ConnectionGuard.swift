@@ -33,7 +33,10 @@ final class ConnectionCounter: Sendable {
 
 /// Guards each HTTP/1 connection against clients that hold server resources:
 ///
-/// - a connection beyond `maxConnectionsPerIP` from the same address is closed at once;
+/// - a connection beyond `maxConnectionsPerIP` from the same address is closed at once. This is
+///   the TCP peer's address, even with `--trusted-proxy`: the guard runs before any request head
+///   (and so any `X-Forwarded-For`) exists. Behind a proxy, every client shares the proxy's
+///   count, so set the limit to 0 or size it for the proxy's connections;
 /// - a request head must arrive whole within `requestHeaderTimeout` of the connection opening or
 ///   of the previous response ending (a "slowloris" client trickling headers, or an idle
 ///   keep-alive connection, is closed);

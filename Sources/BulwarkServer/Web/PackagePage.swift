@@ -40,6 +40,13 @@ struct PackagePage<Context: RequestContext>: Sendable {
         let role: String
         let hasPasskeys: Bool
         let totp: Bool
+        /// Owners change the policy: the form shows the package's own policy (what the API stores),
+        /// and the registry's floor when it is stricter.
+        let isOwner: Bool
+        let ownPasskey: Bool
+        let ownApproval: Bool
+        let floorPasskey: Bool
+        let floorApproval: Bool
     }
 
     struct MaintainerRow {
@@ -91,6 +98,8 @@ struct PackagePage<Context: RequestContext>: Sendable {
         let access = PackageAccess(storage: storage, configuration: configuration, now: now)
         let roles = try await access.roles(of: canonical)
         let policy = try await access.effectivePolicy(of: canonical)
+        let ownPolicy = try await storage.policies.policy(of: canonical) ?? .default
+        let floor = configuration.minimumPolicy
         let display = WebController<Context>.display
 
         // Who published each version with which credential, from the package's audit log.
@@ -146,7 +155,8 @@ struct PackagePage<Context: RequestContext>: Sendable {
             passkeyPolicy: policy.secondFactor == .passkey, publishing: policy.publishing.rawValue, approvalPolicy: policy.publishing == .approval,
             maintainers: roles.everyone.map { MaintainerRow(username: $0.username, role: $0.role.rawValue) }, releases: releases,
             hasReleases: !releases.isEmpty, canDecide: role != nil, staged: staged, hasStaged: !staged.isEmpty, role: role?.rawValue ?? "",
-            hasPasskeys: hasPasskeys, totp: totp
+            hasPasskeys: hasPasskeys, totp: totp, isOwner: role == .owner, ownPasskey: ownPolicy.secondFactor == .passkey,
+            ownApproval: ownPolicy.publishing == .approval, floorPasskey: floor.secondFactor == .passkey, floorApproval: floor.publishing == .approval
         )
         return render("package", title: canonical.description, model: model, signedIn: signedIn)
     }
@@ -181,6 +191,34 @@ enum PackagePageTemplates {
   · Publishing: <span class="pill{{#approvalPolicy}} on{{/approvalPolicy}}">{{publishing}}</span></p>
   <p class="hint">{{#passkeyPolicy}}Every maintainer has a passkey, and sensitive actions accept only passkeys.{{/passkeyPolicy}}{{^passkeyPolicy}}Sensitive actions accept any second factor.{{/passkeyPolicy}}
   {{#approvalPolicy}}Releases published with a token wait for a maintainer's approval.{{/approvalPolicy}}</p>
+  {{#isOwner}}
+  <form id="policy-form" novalidate>
+    <h3>Change the policy</h3>
+    <div class="row">
+      <div>
+        <label for="policy-second-factor">Second factor for sensitive actions</label>
+        <select id="policy-second-factor" name="secondFactor">
+          <option value="any"{{^ownPasskey}} selected{{/ownPasskey}}>any second factor</option>
+          <option value="passkey"{{#ownPasskey}} selected{{/ownPasskey}}>passkeys only</option>
+        </select>
+      </div>
+      <div>
+        <label for="policy-publishing">Publishing with a token</label>
+        <select id="policy-publishing" name="publishing">
+          <option value="tokens"{{^ownApproval}} selected{{/ownApproval}}>publishes at once</option>
+          <option value="approval"{{#ownApproval}} selected{{/ownApproval}}>waits for a maintainer's approval</option>
+        </select>
+      </div>
+    </div>
+    <p class="hint">Passkeys only needs every owner and maintainer to have a passkey first.{{#floorPasskey}} This registry demands passkeys of every package whatever is chosen here.{{/floorPasskey}}{{#floorApproval}} This registry holds every token-published release for approval whatever is chosen here.{{/floorApproval}}</p>
+    <button type="submit">Save policy</button>
+    <p class="status" id="policy-status" role="status" aria-live="polite"></p>
+    <div id="policy-missing" class="notice hidden">
+      <p>Without a passkey (they can add one on their account page):</p>
+      <ul></ul>
+    </div>
+  </form>
+  {{/isOwner}}
 </section>
 
 <section class="card" aria-labelledby="maintainers-title">
@@ -273,12 +311,12 @@ enum PackagePageTemplates {
 <p><a href="/">Home</a></p>
 """#
 
-    /// Approve / Reject on the package page; uses `api`, `stepUp`, `say` and `describe` from bulwark.js.
+    /// Approve / Reject and (for owners) the policy form on the package page; uses `api`, `stepUp`,
+    /// `say` and `describe` from bulwark.js.
     static let script = #"""
 "use strict";
 (function () {
-  const main = document.getElementById("staged");
-  if (!main) return;
+  const apiPath = location.pathname.replace(/^\/packages\//, "/api/v1/packages/");
   // Runs an action; on `…/step-up-required` or `…/passkey-required` it shows the step-up panel,
   // waits for a factor (a passkey under a passkey policy), then tries once more.
   async function withPackageStepUp(action) {
@@ -297,7 +335,7 @@ enum PackagePageTemplates {
       for (const b of document.querySelectorAll("button[data-approve], button[data-reject]")) b.disabled = true;
       say(status, "");
       try {
-        const url = location.pathname.replace(/^\/packages\//, "/api/v1/packages/") + "/staged/" + encodeURIComponent(button.dataset[verb]) + "/" + verb;
+        const url = apiPath + "/staged/" + encodeURIComponent(button.dataset[verb]) + "/" + verb;
         await withPackageStepUp(() => api("POST", url, {}));
         say(status, verb === "approve" ? "Version " + version + " approved: it is now published." : "Version " + version + " rejected.", "ok");
         setTimeout(() => location.reload(), 800);
@@ -309,6 +347,48 @@ enum PackagePageTemplates {
   }
   for (const button of document.querySelectorAll("button[data-approve]")) decide(button, "approve");
   for (const button of document.querySelectorAll("button[data-reject]")) decide(button, "reject");
+
+  // The owners' policy form. A `409` for `passkey` lists who has no passkey yet (`withoutPasskey`).
+  const form = document.getElementById("policy-form");
+  if (!form) return;
+  const status = document.getElementById("policy-status");
+  const missing = document.getElementById("policy-missing");
+  const factorNames = { totp: "an authenticator app", passkey: "a passkey" };
+  function showMissing(people) {
+    const list = missing.querySelector("ul");
+    list.textContent = "";
+    for (const person of people) {
+      const item = document.createElement("li");
+      item.dataset.username = person.username;
+      const has = (person.has || []).map((f) => factorNames[f] || f);
+      item.textContent = person.username + " (" + person.role + ") has no passkey" + (has.length ? ", only " + has.join(" and ") : "");
+      list.appendChild(item);
+    }
+    missing.classList.toggle("hidden", people.length === 0);
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    say(status, "");
+    showMissing([]);
+    const body = { secondFactor: form.secondFactor.value, publishing: form.publishing.value };
+    try {
+      const result = await withPackageStepUp(() => api("PUT", apiPath + "/policy", body));
+      say(status, "Policy saved: second factor " + result.policy.secondFactor + ", publishing " + result.policy.publishing + ".", "ok");
+      setTimeout(() => location.reload(), 800);
+    } catch (error) {
+      const people = (error && error.problem && Array.isArray(error.problem.withoutPasskey)) ? error.problem.withoutPasskey : [];
+      if (people.length) {
+        const names = people.map((p) => p.username).join(", ");
+        say(status, "Not changed: passkeys only needs every owner and maintainer to have a passkey, and " + names + (people.length === 1 ? " has" : " have") + " none yet.", "error");
+        showMissing(people);
+      } else {
+        say(status, describe(error), "error");
+      }
+      button.disabled = false;
+    }
+  });
 })();
 """#
 }

@@ -11,7 +11,7 @@ enum WebAssets {
 * { box-sizing: border-box; }
 body { margin: 0; }
 a { color: var(--accent); }
-a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #8fb0ff; outline-offset: 2px; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #8fb0ff; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: 1rem; background: var(--paper); padding: .5rem; }
 header.site { background: var(--ink); color: #fff; }
@@ -34,6 +34,7 @@ label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 input[type=text], input[type=email], input[type=password], input[type=number] {
   width: 100%; padding: .55rem .65rem; border: 1px solid #b9c0cc; border-radius: 6px; font: inherit; background: #fff;
 }
+select { width: 100%; padding: .5rem .6rem; border: 1px solid #b9c0cc; border-radius: 6px; font: inherit; background: #fff; }
 input.code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; letter-spacing: .2em; font-size: 1.2rem; max-width: 12rem; }
 input.code.wide { max-width: 20rem; letter-spacing: .08em; }
 button, .button {
@@ -86,6 +87,7 @@ class ProblemError extends Error {
   constructor(problem, status) {
     super(problem.detail || ("request failed with status " + status));
     this.type = problem.type; this.status = status;
+    this.problem = problem;  // the whole problem details: some carry more (e.g. `withoutPasskey`)
   }
 }
 

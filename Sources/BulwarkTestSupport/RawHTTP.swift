@@ -8,15 +8,17 @@ import Musl
 import Darwin
 #endif
 
+/// Raw HTTP/1.1 over a socket, shared by BulwarkServerTests and BulwarkEndToEndTests.
+///
 /// A blocking TCP connection to a loopback server, optionally from another loopback source
 /// address (127.0.0.2, …: on Linux all of 127/8 is local), for tests that need several client IPs,
 /// slow clients or malformed requests.
-final class RawConnection {
-    let fd: Int32
+public final class RawConnection {
+    public let fd: Int32
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    init(port: Int, host: String = "127.0.0.1", from source: String? = nil, receiveTimeout: Double = 10) throws {
+    public init(port: Int, host: String = "127.0.0.1", from source: String? = nil, receiveTimeout: Double = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
         var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - receiveTimeout.rounded(.down)) * 1_000_000))
@@ -51,7 +53,7 @@ final class RawConnection {
 
     /// Sends bytes; false if the peer has closed the connection.
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -62,11 +64,11 @@ final class RawConnection {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads what arrives until the peer closes, a whole response is in, or the receive timeout.
     /// Returns the bytes and whether the peer closed the connection.
-    func receiveResponse() -> (bytes: [UInt8], closed: Bool) {
+    public func receiveResponse() -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -79,7 +81,7 @@ final class RawConnection {
     }
 
     /// Waits up to the receive timeout for the peer to close; true if it did (EOF or reset).
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -89,20 +91,20 @@ final class RawConnection {
     }
 
     /// One request and its response.
-    func request(_ text: String) -> RawResponse? {
+    public func request(_ text: String) -> RawResponse? {
         guard send(text) else { return nil }
         return RawResponse(receiveResponse().bytes)
     }
 }
 
 /// A parsed HTTP/1.1 response (Content-Length bodies only).
-struct RawResponse {
-    let status: Int
-    let headers: [String: String]
-    let body: [UInt8]
-    let isComplete: Bool
+public struct RawResponse: Sendable {
+    public let status: Int
+    public let headers: [String: String]
+    public let body: [UInt8]
+    public let isComplete: Bool
 
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else { return nil }
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
@@ -122,12 +124,12 @@ struct RawResponse {
         isComplete = rest.count >= length
     }
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// Runs blocking socket code on its own thread, so it never holds one of Swift concurrency's few
 /// cooperative threads (which the server under test needs).
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

@@ -3,26 +3,29 @@ import Crypto
 import Foundation
 
 /// A software passkey (ES256, user verification) that answers WebAuthn options the way a browser
-/// with a platform authenticator does: it produces `PublicKeyCredential.toJSON()` objects.
-final class SoftPasskey: @unchecked Sendable {
-    let key = P256.Signing.PrivateKey()
-    let credentialId: [UInt8] = (0..<16).map { _ in UInt8.random(in: 0...255) }
-    var signCount: UInt32 = 0
-    let origin: String
-    var userHandle: String?
+/// with a platform authenticator does: it produces `PublicKeyCredential.toJSON()` objects. Used by
+/// the server tests (in process) and the end-to-end tests (against `bulwark serve`); `origin` must
+/// be the registry's `--base-url` origin, and the rpId is taken from the options the server sends.
+/// Not thread-safe: one test drives one authenticator at a time.
+public final class SoftPasskey: @unchecked Sendable {
+    public let key = P256.Signing.PrivateKey()
+    public let credentialId: [UInt8] = (0..<16).map { _ in UInt8.random(in: 0...255) }
+    public var signCount: UInt32 = 0
+    public let origin: String
+    public var userHandle: String?
 
-    init(origin: String = "https://registry.test") { self.origin = origin }
+    public init(origin: String = "https://registry.test") { self.origin = origin }
 
-    static func b64url(_ bytes: some Sequence<UInt8>) -> String {
+    public static func b64url(_ bytes: some Sequence<UInt8>) -> String {
         Data(Array(bytes)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    func clientData(_ type: String, challenge: String, origin: String? = nil) -> [UInt8] {
+    public func clientData(_ type: String, challenge: String, origin: String? = nil) -> [UInt8] {
         Array(#"{"type":"\#(type)","challenge":"\#(challenge)","origin":"\#(origin ?? self.origin)","crossOrigin":false}"#.utf8)
     }
 
-    func authenticatorData(rpId: String, flags: UInt8, attested: Bool) -> [UInt8] {
+    public func authenticatorData(rpId: String, flags: UInt8, attested: Bool) -> [UInt8] {
         var data = Array(SHA256.hash(data: Array(rpId.utf8)))
         data.append(flags)
         data += withUnsafeBytes(of: signCount.bigEndian) { Array($0) }
@@ -42,7 +45,7 @@ final class SoftPasskey: @unchecked Sendable {
     }
 
     /// Answers creation options (`{"challenge", "rp":{"id"}, "user":{"id"}}`).
-    func register(options: [String: Any], userVerified: Bool = true) -> [String: Any] {
+    public func register(options: [String: Any], userVerified: Bool = true) -> [String: Any] {
         let challenge = options["challenge"] as! String
         let rpId = (options["rp"] as! [String: Any])["id"] as! String
         userHandle = (options["user"] as? [String: Any])?["id"] as? String
@@ -61,7 +64,7 @@ final class SoftPasskey: @unchecked Sendable {
     }
 
     /// Answers request options (`{"challenge", "rpId"}`).
-    func assert(options: [String: Any], origin: String? = nil, userVerified: Bool = true, counter: UInt32? = nil) throws -> [String: Any] {
+    public func assert(options: [String: Any], origin: String? = nil, userVerified: Bool = true, counter: UInt32? = nil) throws -> [String: Any] {
         let challenge = options["challenge"] as! String
         let rpId = options["rpId"] as! String
         signCount = counter ?? (signCount + 1)
