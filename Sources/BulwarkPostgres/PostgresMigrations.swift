@@ -291,5 +291,10 @@ public enum PostgresMigrations {
             "CREATE INDEX releases_by_checksum ON releases(checksum)",
             "ALTER TABLE tokens ADD COLUMN last_used_ip TEXT",
         ]),
+        // SQLite's migration 8 adds the index PostgreSQL has had since migration 1; kept in step so
+        // both report the same schema version (export/import between them compares it).
+        PostgresMigration(id: 8, name: "IndexRepositoryURLsByPackage", statements: [
+            "CREATE INDEX IF NOT EXISTS repository_urls_by_package ON repository_urls(package_key)",
+        ]),
     ]
 }

@@ -38,6 +38,25 @@ extension PostgresStore: AccountSecurityStore {
             """).isEmpty
     }
 
+    public func confirmTOTP(account: String, step: Int64, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) async throws -> Bool? {
+        let logger = logger
+        let key = account.key
+        return try await transaction { connection -> Bool? in
+            // The lock of replaceRecoveryCodes: a first passkey added at the same time waits, so
+            // exactly one of them is the first factor.
+            try await Self.lock(.recoveryCodes, key, on: connection, logger: logger)
+            let confirmed = try await connection.all("""
+                UPDATE totp_enrolments SET confirmed = TRUE, last_used_step = \(step)
+                WHERE account_key = \(key) AND NOT confirmed AND (last_used_step IS NULL OR last_used_step < \(step))
+                RETURNING 1
+                """, logger)
+            guard !confirmed.isEmpty else { return nil }
+            guard try await connection.all("SELECT 1 FROM passkeys WHERE account_key = \(key) LIMIT 1", logger).isEmpty else { return false }
+            try await Self.writeRecoveryCodes(key: key, codes: codes, on: connection, logger: logger)
+            return true
+        }
+    }
+
     public func advanceTOTPStep(account: String, to step: Int64) async throws -> Bool {
         try await !rows("""
             UPDATE totp_enrolments SET last_used_step = \(step)
@@ -64,6 +83,33 @@ extension PostgresStore: AccountSecurityStore {
                 """)
         } catch let error where Self.isConstraintViolation(error) {
             throw BulwarkError.conflict("this passkey is registered already")
+        }
+    }
+
+    public func addPasskey(_ passkey: Passkey, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) async throws -> Bool {
+        let logger = logger
+        let key = passkey.account.key
+        let transports = String(decoding: try JSONEncoder().encode(passkey.transports), as: UTF8.self)
+        return try await transaction { connection in
+            try await Self.lock(.recoveryCodes, key, on: connection, logger: logger)
+            let factors = try await connection.all("""
+                SELECT 1 FROM passkeys WHERE account_key = \(key)
+                UNION ALL SELECT 1 FROM totp_enrolments WHERE account_key = \(key) AND confirmed LIMIT 1
+                """, logger)
+            do {
+                try await connection.all("""
+                    INSERT INTO passkeys (id, account_key, account, name, public_key, algorithm, sign_count, backup_eligible,
+                        backed_up, transports, created_at, last_used_at)
+                    VALUES (\(passkey.id), \(key), \(passkey.account), \(passkey.name), \(Data(passkey.publicKey)),
+                        \(Int64(passkey.algorithm)), \(Int64(passkey.signCount)), \(passkey.backupEligible), \(passkey.backedUp), \(transports),
+                        \(Self.seconds(passkey.createdAt)), \(Self.seconds(passkey.lastUsedAt)))
+                    """, logger)
+            } catch let error where Self.isConstraintViolation(error) {
+                throw BulwarkError.conflict("this passkey is registered already")
+            }
+            guard factors.isEmpty else { return false }
+            try await Self.writeRecoveryCodes(key: key, codes: codes, on: connection, logger: logger)
+            return true
         }
     }
 
@@ -113,19 +159,25 @@ extension PostgresStore: AccountSecurityStore {
     public func replaceRecoveryCodes(account: String, codes: [RecoveryCodeRecord]) async throws {
         let logger = logger
         let key = account.key
+        try await transaction { connection in
+            // Serialise replacements of one account's codes, so two at once can't leave both sets.
+            try await Self.lock(.recoveryCodes, key, on: connection, logger: logger)
+            try await Self.writeRecoveryCodes(key: key, codes: codes, on: connection, logger: logger)
+        }
+    }
+
+    /// Replaces an account's codes inside the caller's transaction (which holds the
+    /// `recoveryCodes` lock of the account).
+    static func writeRecoveryCodes(key: String, codes: [RecoveryCodeRecord], on connection: PostgresConnection, logger: Logger) async throws {
         do {
-            try await transaction { connection in
-                // Serialise replacements of one account's codes, so two at once can't leave both sets.
-                try await Self.lock(.recoveryCodes, key, on: connection, logger: logger)
-                try await connection.all("DELETE FROM recovery_codes WHERE account_key = \(key)", logger)
-                for (position, code) in codes.enumerated() {
-                    try await connection.all("""
-                        INSERT INTO recovery_codes (id, account_key, account, hash, position, used_at)
-                        VALUES (\(code.id), \(key), \(code.account), \(code.hash), \(position), \(Self.seconds(code.usedAt)))
-                        """, logger)
-                }
+            try await connection.all("DELETE FROM recovery_codes WHERE account_key = \(key)", logger)
+            for (position, code) in codes.enumerated() {
+                try await connection.all("""
+                    INSERT INTO recovery_codes (id, account_key, account, hash, position, used_at)
+                    VALUES (\(code.id), \(key), \(code.account), \(code.hash), \(position), \(Self.seconds(code.usedAt)))
+                    """, logger)
             }
-        } catch let error where Self.isConstraintViolation(error) {
+        } catch let error where isConstraintViolation(error) {
             throw BulwarkError.conflict("a recovery code with this id exists already")
         }
     }

@@ -119,11 +119,19 @@ extension PostgresStore: PackagePolicyStore {
             """).isEmpty
     }
 
-    public func purgeExpiredStaged(expiredBefore: Date) async throws -> Int {
+    public func purgeExpiredStaged(expiredBefore: Date) async throws -> [String] {
         try await rows("""
             DELETE FROM staged_releases WHERE state = 'pending' AND expires_at <= \(Self.seconds(expiredBefore))
-            RETURNING 1
-            """).count
+            RETURNING id, release
+            """).map { row in
+                let (id, json) = try row.decode((String, String).self)
+                return try StagedArchive.checksum(ofReleaseJSON: json, stagedID: id)
+            }
+    }
+
+    public func archiveInUse(checksum: String) async throws -> Bool {
+        if try await !rows("SELECT 1 FROM releases WHERE checksum = \(checksum) LIMIT 1").isEmpty { return true }
+        return try await !rows("SELECT 1 FROM staged_releases WHERE state = 'pending' AND strpos(release, \(checksum)) > 0 LIMIT 1").isEmpty
     }
 
     private static func stagedRelease(_ row: PostgresRow) throws -> StagedRelease {

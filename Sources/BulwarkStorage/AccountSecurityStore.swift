@@ -19,10 +19,19 @@ public protocol AccountSecurityStore: Sendable {
     /// for a replay, so that of concurrent submissions of one code at most one wins.
     func advanceTOTPStep(account: String, to step: Int64) async throws -> Bool
     func deleteTOTP(account: String) async throws
+    /// ``confirmTOTP(account:step:)`` and, in the same transaction, when the account has no
+    /// passkey (the authenticator app becomes its first factor), its recovery codes replaced by
+    /// `recoveryCodes`: no crash or failure can leave a first factor without its codes. Returns
+    /// nil when there was nothing to confirm (nothing changed), else whether the codes were stored.
+    func confirmTOTP(account: String, step: Int64, firstFactorRecoveryCodes recoveryCodes: [RecoveryCodeRecord]) async throws -> Bool?
 
     // MARK: Passkeys
     /// Adds a passkey; throws `.conflict` if the credential id is registered already.
     func addPasskey(_ passkey: Passkey) async throws
+    /// ``addPasskey(_:)`` and, in the same transaction, when the account had neither a passkey nor a
+    /// confirmed authenticator app (the passkey is its first factor), its recovery codes replaced
+    /// by `recoveryCodes`. Returns whether the codes were stored.
+    func addPasskey(_ passkey: Passkey, firstFactorRecoveryCodes recoveryCodes: [RecoveryCodeRecord]) async throws -> Bool
     /// The account's passkeys, oldest first.
     func passkeys(account: String) async throws -> [Passkey]
     func passkey(id: String) async throws -> Passkey?

@@ -46,6 +46,17 @@ extension MemoryStore: AccountSecurityStore {
 
     public func deleteTOTP(account: String) { security.totpByAccount[account.lowercased()] = nil }
 
+    public func confirmTOTP(account: String, step: Int64, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) throws -> Bool? {
+        let before = security
+        guard confirmTOTP(account: account, step: step) else { return nil }
+        guard passkeys(account: account).isEmpty else { return false }
+        do { try replaceRecoveryCodes(account: account, codes: codes) } catch {
+            security = before  // all or nothing, as in a transaction
+            throw error
+        }
+        return true
+    }
+
     // MARK: Passkeys
 
     public func addPasskey(_ passkey: Passkey) throws {
@@ -54,6 +65,18 @@ extension MemoryStore: AccountSecurityStore {
         }
         security.passkeysByID[passkey.id] = (security.nextSequence, passkey)
         security.nextSequence += 1
+    }
+
+    public func addPasskey(_ passkey: Passkey, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) throws -> Bool {
+        let first = passkeys(account: passkey.account).isEmpty && totp(account: passkey.account)?.confirmed != true
+        let before = security
+        try addPasskey(passkey)
+        guard first else { return false }
+        do { try replaceRecoveryCodes(account: passkey.account, codes: codes) } catch {
+            security = before
+            throw error
+        }
+        return true
     }
 
     public func passkeys(account: String) -> [Passkey] {

@@ -38,9 +38,14 @@ extension MemoryStore: PackagePolicyStore {
         return true
     }
 
-    public func purgeExpiredStaged(expiredBefore: Date) -> Int {
-        let expired = stagedReleases.values.filter { $0.state == .pending && $0.expiresAt <= expiredBefore }.map(\.id)
-        for id in expired { stagedReleases[id] = nil }
-        return expired.count
+    public func purgeExpiredStaged(expiredBefore: Date) -> [String] {
+        let expired = stagedReleases.values.filter { $0.state == .pending && $0.expiresAt <= expiredBefore }
+        for staged in expired { stagedReleases[staged.id] = nil }
+        return expired.map(\.release.checksum)
+    }
+
+    public func archiveInUse(checksum: String) -> Bool {
+        releasesByPackage.values.contains { $0.values.contains { $0.checksum == checksum } }
+            || stagedReleases.values.contains { $0.state == .pending && $0.release.checksum == checksum }
     }
 }

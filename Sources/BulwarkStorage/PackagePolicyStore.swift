@@ -19,6 +19,10 @@ public protocol PackagePolicyStore: Sendable {
     func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool
     /// Housekeeping: removes the staged releases still `pending` whose expiry is at or before
     /// `expiredBefore` (anyone with a publish token can make them, so they must not pile up).
-    /// Approved and rejected ones stay: they record who decided. Returns how many went.
-    func purgeExpiredStaged(expiredBefore: Date) async throws -> Int
+    /// Approved and rejected ones stay: they record who decided. Returns the archive checksum of
+    /// each one that went (one entry per staged release, so the count is how many went).
+    func purgeExpiredStaged(expiredBefore: Date) async throws -> [String]
+    /// Whether a release or a pending staged release (expired or not) uses the archive with this
+    /// checksum: if neither does, nothing can serve or approve those bytes and they may be removed.
+    func archiveInUse(checksum: String) async throws -> Bool
 }

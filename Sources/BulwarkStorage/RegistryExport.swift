@@ -72,6 +72,12 @@ public protocol TableDumping: Sendable {
     func schemaVersion() async throws -> Int
 }
 
+extension TableDumping {
+    /// Throws a `.conflict` ``BulwarkError`` unless every durable table is empty: the check
+    /// ``loadTables(_:)`` makes, run before an import stores any archive.
+    public func requireEmpty() async throws { try await loadTables([]) }
+}
+
 /// Tables whose rows only matter for minutes: left out of exports.
 public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_failures"]
 
@@ -80,7 +86,7 @@ public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_
 /// ```
 /// DIR/export.json          format, schema version, time, tables with row counts, blob count
 /// DIR/tables/NAME.json     {"columns": [...], "rows": [[...], ...]}
-/// DIR/blobs/SHA256.zip     every archive a release or staged release refers to
+/// DIR/blobs/SHA256.zip     every archive a release or a pending staged release refers to
 /// ```
 /// The TOTP seeds in `totp_enrolments` stay sealed with the registry's secret key: the new
 /// deployment must run with the same key file (`--secret-key-file`).
@@ -129,8 +135,19 @@ public enum RegistryExport {
             try encoder.encode(TableFile(columns: table.columns, rows: table.rows)).write(to: directory.appendingPathComponent("tables/\(name).json"))
             entries.append(.init(name: name, rows: table.rows.count))
             rowCount += table.rows.count
-            if (name == "releases" || name == "staged_releases"), let column = table.columns.firstIndex(of: "checksum") {
+            if name == "releases", let column = table.columns.firstIndex(of: "checksum") {
                 for row in table.rows { if case .text(let checksum) = row[column] { checksums.insert(checksum) } }
+            }
+            // A pending staged release's archive is needed to approve it after the move; a rejected
+            // or purged one's may be gone, and an approved one's is its release's.
+            if name == "staged_releases", let state = table.columns.firstIndex(of: "state"), let release = table.columns.firstIndex(of: "release"),
+                let id = table.columns.firstIndex(of: "id")
+            {
+                for row in table.rows {
+                    guard case .text("pending") = row[state], case .text(let json) = row[release] else { continue }
+                    let stagedID: String = if case .text(let value) = row[id] { value } else { "?" }
+                    checksums.insert(try StagedArchive.checksum(ofReleaseJSON: json, stagedID: stagedID))
+                }
             }
         }
         for checksum in checksums.sorted() {
@@ -151,7 +168,8 @@ public enum RegistryExport {
     }
 
     /// Loads an export into an empty registry: archives first (each checked against its name),
-    /// then every table in one transaction.
+    /// then every table in one transaction. A registry that isn't empty is refused before anything
+    /// is stored.
     public static func `import`(from directory: URL, into database: any TableDumping, blobs: any BlobStore) async throws -> Summary {
         let manifestURL = directory.appendingPathComponent("export.json")
         guard let manifestData = try? Data(contentsOf: manifestURL) else {
@@ -180,6 +198,8 @@ public enum RegistryExport {
             tables.append(TableDump(name: entry.name, columns: table.columns, rows: table.rows))
             rows += table.rows.count
         }
+        // Before any archive goes into the target's blob store (an S3 bucket, say).
+        try await database.requireEmpty()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("blobs").path)) ?? []
         guard names.count == manifest.blobs else { throw BulwarkError.badRequest("the export lists \(manifest.blobs) archives but holds \(names.count)") }
         for name in names.sorted() {

@@ -32,6 +32,12 @@ enum SQLiteValue: Sendable, Equatable {
 final class SQLiteConnection: @unchecked Sendable {
     private let db: OpaquePointer
     private let lock = NSLock()
+    /// Prepared statements by SQL text, reused across calls (preparing costs as much as running a
+    /// point query). A statement is taken out while in use and put back reset, so two threads never
+    /// share one; guarded by its own lock, whatever the caller holds.
+    private var statements: [String: OpaquePointer] = [:]
+    private let statementsLock = NSLock()
+    private static let maxCachedStatements = 256
 
     init(path: String) throws {
         var handle: OpaquePointer?
@@ -46,7 +52,33 @@ final class SQLiteConnection: @unchecked Sendable {
         try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
     }
 
-    deinit { sqlite3_close_v2(db) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(db)
+    }
+
+    /// A prepared statement for `sql`: a cached one if free, else a new one.
+    private func checkOut(_ sql: String) throws -> OpaquePointer {
+        if let cached = statementsLock.withLock({ statements.removeValue(forKey: sql) }) { return cached }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            sqlite3_finalize(statement)
+            throw BulwarkError.internalError("database error: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        return statement
+    }
+
+    /// Resets `statement` (ending its read of the database) and keeps it for the next call.
+    private func checkIn(_ sql: String, _ statement: OpaquePointer) {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        let kept = statementsLock.withLock { () -> Bool in
+            guard statements[sql] == nil, statements.count < Self.maxCachedStatements else { return false }
+            statements[sql] = statement
+            return true
+        }
+        if !kept { sqlite3_finalize(statement) }
+    }
 
     /// Runs `body` holding the connection; nested use from inside `body` is not allowed.
     func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -82,11 +114,8 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs a statement and returns every row.
     @discardableResult
     func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw BulwarkError.internalError("database error: \(String(cString: sqlite3_errmsg(db)))")
-        }
-        defer { sqlite3_finalize(statement) }
+        let statement = try checkOut(sql)
+        defer { checkIn(sql, statement) }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for (i, argument) in arguments.enumerated() {
             let index = Int32(i + 1)
@@ -104,7 +133,7 @@ final class SQLiteConnection: @unchecked Sendable {
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { break }
-            if rc == SQLITE_CONSTRAINT || sqlite3_extended_errcode(db) & 0xFF == SQLITE_CONSTRAINT {
+            if rc != SQLITE_ROW, rc == SQLITE_CONSTRAINT || sqlite3_extended_errcode(db) & 0xFF == SQLITE_CONSTRAINT {
                 throw SQLiteConstraintViolation()
             }
             guard rc == SQLITE_ROW else { throw BulwarkError.internalError("database error: \(String(cString: sqlite3_errmsg(db)))") }

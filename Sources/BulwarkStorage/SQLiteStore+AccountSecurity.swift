@@ -35,12 +35,25 @@ extension SQLiteStore: AccountSecurityStore {
     }
 
     public func confirmTOTP(account: String, step: Int64) throws -> Bool {
-        try connection.locked {
-            try connection.query("""
-                UPDATE totp_enrolments SET confirmed = 1, last_used_step = ?
-                WHERE account_key = ? AND confirmed = 0 AND (last_used_step IS NULL OR last_used_step < ?)
-                """, [.integer(step), .text(account.lowercased()), .integer(step)])
-            return connection.changes == 1
+        try connection.locked { try confirmPendingTOTP(account: account, step: step) }
+    }
+
+    /// The conditional UPDATE of ``confirmTOTP(account:step:)``; the caller holds the connection.
+    private func confirmPendingTOTP(account: String, step: Int64) throws -> Bool {
+        try connection.query("""
+            UPDATE totp_enrolments SET confirmed = 1, last_used_step = ?
+            WHERE account_key = ? AND confirmed = 0 AND (last_used_step IS NULL OR last_used_step < ?)
+            """, [.integer(step), .text(account.lowercased()), .integer(step)])
+        return connection.changes == 1
+    }
+
+    public func confirmTOTP(account: String, step: Int64, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) throws -> Bool? {
+        try connection.transaction { () throws -> Bool? in
+            guard try confirmPendingTOTP(account: account, step: step) else { return nil }
+            let passkeys = try connection.query("SELECT 1 FROM passkeys WHERE account_key = ? LIMIT 1", [.text(account.lowercased())])
+            guard passkeys.isEmpty else { return false }
+            try writeRecoveryCodes(account: account, codes: codes)
+            return true
         }
     }
 
@@ -63,20 +76,37 @@ extension SQLiteStore: AccountSecurityStore {
     // MARK: Passkeys
 
     public func addPasskey(_ passkey: Passkey) throws {
+        try connection.transaction { try insertPasskey(passkey) }
+    }
+
+    public func addPasskey(_ passkey: Passkey, firstFactorRecoveryCodes codes: [RecoveryCodeRecord]) throws -> Bool {
+        try connection.transaction {
+            let key = SQLiteValue.text(passkey.account.lowercased())
+            let factors = try connection.query("""
+                SELECT 1 FROM passkeys WHERE account_key = ? UNION ALL SELECT 1 FROM totp_enrolments WHERE account_key = ? AND confirmed = 1
+                LIMIT 1
+                """, [key, key])
+            try insertPasskey(passkey)
+            guard factors.isEmpty else { return false }
+            try writeRecoveryCodes(account: passkey.account, codes: codes)
+            return true
+        }
+    }
+
+    /// Inserts a passkey; the caller holds a transaction.
+    private func insertPasskey(_ passkey: Passkey) throws {
         let transports = String(decoding: try JSONEncoder().encode(passkey.transports), as: UTF8.self)
         do {
-            try connection.transaction {
-                try connection.query("""
-                    INSERT INTO passkeys (id, account_key, account, name, public_key, algorithm, sign_count, backup_eligible,
-                        backed_up, transports, created_at, last_used_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
-                        .text(passkey.id), .text(passkey.account.lowercased()), .text(passkey.account), .text(passkey.name),
-                        .blob(passkey.publicKey), .integer(Int64(passkey.algorithm)), .integer(Int64(passkey.signCount)),
-                        .integer(passkey.backupEligible ? 1 : 0), .integer(passkey.backedUp ? 1 : 0), .text(transports),
-                        .date(passkey.createdAt), .date(passkey.lastUsedAt),
-                    ])
-            }
+            try connection.query("""
+                INSERT INTO passkeys (id, account_key, account, name, public_key, algorithm, sign_count, backup_eligible,
+                    backed_up, transports, created_at, last_used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .text(passkey.id), .text(passkey.account.lowercased()), .text(passkey.account), .text(passkey.name),
+                    .blob(passkey.publicKey), .integer(Int64(passkey.algorithm)), .integer(Int64(passkey.signCount)),
+                    .integer(passkey.backupEligible ? 1 : 0), .integer(passkey.backedUp ? 1 : 0), .text(transports),
+                    .date(passkey.createdAt), .date(passkey.lastUsedAt),
+                ])
         } catch is SQLiteConstraintViolation {
             throw BulwarkError.conflict("this passkey is registered already")
         }
@@ -131,16 +161,19 @@ extension SQLiteStore: AccountSecurityStore {
     // MARK: Recovery codes
 
     public func replaceRecoveryCodes(account: String, codes: [RecoveryCodeRecord]) throws {
+        try connection.transaction { try writeRecoveryCodes(account: account, codes: codes) }
+    }
+
+    /// Replaces the account's codes; the caller holds a transaction.
+    private func writeRecoveryCodes(account: String, codes: [RecoveryCodeRecord]) throws {
         let key = SQLiteValue.text(account.lowercased())
         do {
-            try connection.transaction {
-                try connection.query("DELETE FROM recovery_codes WHERE account_key = ?", [key])
-                for (position, code) in codes.enumerated() {
-                    try connection.query(
-                        "INSERT INTO recovery_codes (id, account_key, account, hash, position, used_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        [.text(code.id), key, .text(code.account), .text(code.hash), .integer(Int64(position)), .date(code.usedAt)]
-                    )
-                }
+            try connection.query("DELETE FROM recovery_codes WHERE account_key = ?", [key])
+            for (position, code) in codes.enumerated() {
+                try connection.query(
+                    "INSERT INTO recovery_codes (id, account_key, account, hash, position, used_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [.text(code.id), key, .text(code.account), .text(code.hash), .integer(Int64(position)), .date(code.usedAt)]
+                )
             }
         } catch is SQLiteConstraintViolation {
             throw BulwarkError.conflict("a recovery code with this id exists already")

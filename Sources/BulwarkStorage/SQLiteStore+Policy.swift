@@ -78,10 +78,25 @@ extension SQLiteStore: PackagePolicyStore {
         }
     }
 
-    public func purgeExpiredStaged(expiredBefore: Date) throws -> Int {
+    public func purgeExpiredStaged(expiredBefore: Date) throws -> [String] {
+        let rows = try connection.locked {
+            try connection.query(
+                "DELETE FROM staged_releases WHERE state = 'pending' AND expires_at <= ? RETURNING id, release", [.date(expiredBefore)]
+            )
+        }
+        return try rows.map { row in
+            guard let id = row[0].string, let json = row[1].string else { throw BulwarkError.internalError("a stored staged release is incomplete") }
+            return try StagedArchive.checksum(ofReleaseJSON: json, stagedID: id)
+        }
+    }
+
+    public func archiveInUse(checksum: String) throws -> Bool {
         try connection.locked {
-            try connection.query("DELETE FROM staged_releases WHERE state = 'pending' AND expires_at <= ?", [.date(expiredBefore)])
-            return connection.changes
+            if try !connection.query("SELECT 1 FROM releases WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return true }
+            // A checksum is 64 hex digits: found in a staged release's JSON, it is (almost surely) its archive's.
+            return try !connection.query(
+                "SELECT 1 FROM staged_releases WHERE state = 'pending' AND instr(release, ?) > 0 LIMIT 1", [.text(checksum)]
+            ).isEmpty
         }
     }
 

@@ -118,7 +118,14 @@ struct Serve: AsyncParsableCommand {
                     sessionsCreatedSince: now.addingTimeInterval(-security.sessionAbsoluteTimeout),
                     failuresSince: now.addingTimeInterval(-security.failureWindow)
                 )) ?? 0
-                removed += (try? await stores.policies.purgeExpiredStaged(expiredBefore: now.addingTimeInterval(-security.expiredStagedRetention))) ?? 0
+                // Their archives go too, unless a release or a pending staged release has the same bytes.
+                if let purged = try? await stores.purgeExpiredStaged(expiredBefore: now.addingTimeInterval(-security.expiredStagedRetention)) {
+                    removed += purged.staged
+                    if purged.archivesRemoved > 0 { logger.debug("housekeeping removed \(purged.archivesRemoved) archive(s) of expired staged releases") }
+                    for checksum in purged.failures {
+                        logger.warning("an expired staged release's archive couldn't be removed", metadata: ["checksum": "\(checksum)"])
+                    }
+                }
                 if removed > 0 { logger.debug("housekeeping removed \(removed) expired rows") }
             }
         }

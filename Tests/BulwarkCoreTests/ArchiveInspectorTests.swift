@@ -938,7 +938,7 @@ struct ZipReaderTests {
         let elapsed = try clock.measure { summary = try ArchiveInspector.inspect(fileAt: zip) }
 
         #expect(summary?.entryCount == 10_000)
-        #expect(elapsed < .seconds(10), "inspecting 10 000 entries took \(elapsed)")
+        #expect(elapsed < .seconds(60), "inspecting 10 000 entries took \(elapsed)")
         expectRejection(zip, limits: ArchiveLimits(maxEntries: 9_999), mentioning: ["more than 9999 entries"])
     }
 

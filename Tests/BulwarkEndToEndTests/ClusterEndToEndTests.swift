@@ -358,6 +358,7 @@ final class ClusterScenario {
         }
         let created = statuses.filter { $0 == 201 }.count
         let conflicts = statuses.filter { $0 == 409 }.count
+        print("ClusterEndToEnd: 50 concurrent publishes of one version over \(ports.count) instances: \(created)×201, \(conflicts)×409")
         guard created == 1, conflicts == 49 else {
             throw E2EFailure("50 concurrent publishes of e2e.race 1.0.0 over 3 instances: \(created)×201, \(conflicts)×409, all: \(statuses.sorted())")
         }
@@ -437,6 +438,7 @@ final class ClusterScenario {
             return ok
         }
         victim.process.waitUntilExit()
+        print("ClusterEndToEnd: 30 publishes with one instance killed after the 13th was sent: \(acknowledged.count) acknowledged, each re-read from both survivors")
         guard acknowledged.count >= 10 else { throw E2EFailure("only \(acknowledged.count) of 30 publishes were acknowledged with an instance killed") }
         let survivors = [instances[0]!.port, instances[2]!.port]
         for version in acknowledged {
@@ -473,12 +475,14 @@ final class ClusterScenario {
             throw E2EFailure("with PostgreSQL down, a read answered \(api.status) \(api.headers) instead of a problem")
         }
         try await pgCtl("resume")
+        let resumed = Date()
         var ready = false
         for _ in 0..<120 where !ready {
             ready = try await HTTP.send("GET", "http://127.0.0.1:\(port)/readyz").status == 200
             if !ready { try await Task.sleep(for: .milliseconds(500)) }
         }
         guard ready else { throw E2EFailure("/readyz did not recover within 60 s of PostgreSQL's restart") }
+        print("ClusterEndToEnd: /readyz 503 while PostgreSQL was down, 200 again \(String(format: "%.1f", Date().timeIntervalSince(resumed))) s after it came back")
         let again = try await HTTP.send("GET", "http://127.0.0.1:\(port)/e2e/greeter", headers: ["Accept": "application/vnd.swift.registry.v1+json"])
         guard again.status == 200 else { throw E2EFailure("after PostgreSQL came back, a read answered \(again.status)") }
     }

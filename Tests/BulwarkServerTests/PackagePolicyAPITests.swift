@@ -222,6 +222,56 @@ import Testing
         }
     }
 
+    /// A rejected staged release's archive leaves `DATA-DIR/blobs`; an approved one's stays, and
+    /// so do bytes a release shares with a rejected staged release.
+    @Test func aRejectedStagedReleasesArchiveIsRemovedFromTheBlobs() async throws {
+        let registry = try await registry()
+        try await registry.test { client async throws in
+            let mona = Browser(client)
+            let (totp, token) = try await published(client, mona)
+            try await requireApproval(mona)
+            /// Stages `version` with an archive of its own (or 1.0.0's bytes); the status path and the archive's file.
+            func stageDistinct(_ version: String, sameBytesAs original: String? = nil) async throws -> (String, URL) {
+                let id = try PackageIdentifier("mona.pkg")
+                let archive: [UInt8]
+                if let original {
+                    let release = try #require(try await registry.storage.releases.release(id, version: try SemanticVersion(original)))
+                    archive = Array(try await registry.storage.blobs.open(checksum: release.checksum).collect(upTo: 1 << 20).readableBytesView)
+                } else {
+                    archive = try Archives.package(root: "mona.pkg", files: [
+                        "Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Pkg\")\n",
+                        "Sources/Pkg/Pkg.swift": "public let version = \"\(version)\"\n",
+                    ])
+                }
+                let response = try await client.publish("/mona/pkg/\(version)", PublishBody(archive: archive), token: token)
+                #expect(response.status == .accepted, "\(response.text)")
+                let status = String(try #require(response.headers[.location]).dropFirst("https://registry.test".count))
+                let stagedID = String(try #require(status.split(separator: "/").last))
+                let staged = try #require(try await registry.storage.policies.staged(id: stagedID))
+                let file = registry.directory.appendingPathComponent("blobs").appendingPathComponent(BlobChecksum.relativePath(staged.release.checksum))
+                #expect(FileManager.default.fileExists(atPath: file.path), "the staged archive is stored at \(file.path)")
+                return (status, file)
+            }
+            let (rejectedStatus, rejectedFile) = try await stageDistinct("1.1.0")
+            let (approvedStatus, approvedFile) = try await stageDistinct("1.2.0")
+            let (sharedStatus, sharedFile) = try await stageDistinct("1.3.0", sameBytesAs: "1.0.0")
+            #expect(rejectedFile != approvedFile)
+
+            #expect(try await mona.send(.post, rejectedStatus + "/reject").status == .ok)
+            #expect(!FileManager.default.fileExists(atPath: rejectedFile.path), "a rejected release's archive must be removed")
+            #expect(try await mona.send(.post, sharedStatus + "/reject").status == .ok)
+            #expect(FileManager.default.fileExists(atPath: sharedFile.path), "1.0.0 still uses these bytes")
+            #expect(try await client.execute(uri: "/mona/pkg/1.0.0.zip", method: .get).status == .ok)
+
+            try await stepUp(mona, totp)
+            #expect(try await mona.send(.post, approvedStatus + "/approve").status == .ok)
+            #expect(FileManager.default.fileExists(atPath: approvedFile.path))
+            let download = try await client.execute(uri: "/mona/pkg/1.2.0.zip", method: .get)
+            #expect(download.status == .ok)
+            #expect(Data(download.body.readableBytesView) == (try Data(contentsOf: approvedFile)))
+        }
+    }
+
     @Test func underAPasskeyPolicyApprovalNeedsAPasskeyAssertion() async throws {
         let registry = try await registry()
         try await registry.test { client async throws in

@@ -66,7 +66,7 @@ import Testing
     /// problem detail; the other address is unaffected.
     @Test func perIPLimitAnswers429WithRetryAfterAndSparesOtherIPs() async throws {
         let registry = try await TestRegistry(configure: {
-            $0.limits.requestsPerSecondPerIP = 0.2
+            $0.limits.requestsPerSecondPerIP = 0.01
             $0.limits.burstPerIP = 3
             $0.limits.requestsPerSecondPerToken = 0
         })
@@ -80,7 +80,7 @@ import Testing
             #expect(limited.headers["content-type"] == "application/problem+json")
             #expect(limited.text.contains("too many requests from your address"))
             let retryAfter = try #require(limited.headers["retry-after"].flatMap(Int.init))
-            #expect(retryAfter >= 1 && retryAfter <= 5)
+            #expect(retryAfter >= 1 && retryAfter <= 100)
             // A new connection from the same address is limited too; health checks are not counted.
             let again = try RawConnection(port: port)
             #expect(again.request("GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 429)
@@ -98,7 +98,9 @@ import Testing
     @Test func perTokenLimitIsSeparate() async throws {
         let registry = try await TestRegistry(configure: {
             $0.limits.requestsPerSecondPerIP = 0
-            $0.limits.requestsPerSecondPerToken = 0.1
+            // One request per ~17 minutes after the burst: nothing refills during the test, however
+            // slowly a loaded machine runs it.
+            $0.limits.requestsPerSecondPerToken = 0.001
             $0.limits.burstPerToken = 2
         })
         let other = try await TestRegistry.makeToken(registry.storage, packages: ["test.*"])

@@ -148,6 +148,81 @@ import Testing
         #expect(try await store.unusedRecoveryCodes(account: "bob").count == 3)
     }
 
+    // MARK: A first factor and its recovery codes, all or nothing
+
+    // Regression (found by `scripts/crash-test.sh --sign-in`): the first factor and its recovery
+    // codes were two transactions, so a `kill -9` between them left an account with an active
+    // passkey or authenticator app and no recovery codes.
+
+    @Test(arguments: Backend.allCases)
+    func confirmingAFirstAuthenticatorStoresItsRecoveryCodesInTheSameTransaction(backend: Backend) async throws {
+        let store = try backend.makeStorage().security
+        let codes = makeCodes("a", account: "alice", count: 10)
+        #expect(try await store.confirmTOTP(account: "alice", step: 100, firstFactorRecoveryCodes: codes) == nil)
+        #expect(try await store.unusedRecoveryCodes(account: "alice").isEmpty)
+
+        try await store.saveTOTP(TOTPEnrolment(account: "Alice", sealedSecret: [1], confirmed: false, lastUsedStep: nil, createdAt: t0))
+        // A failure while storing the codes (here: a code id another account holds) leaves the
+        // enrolment pending and no codes, as a crash there would.
+        try await store.replaceRecoveryCodes(account: "bob", codes: makeCodes("b", account: "bob"))
+        let clashing = makeCodes("x", account: "alice", count: 9) + [RecoveryCodeRecord(id: "b1", account: "alice", hash: "h")]
+        await #expect(throws: BulwarkError.self) {
+            try await store.confirmTOTP(account: "alice", step: 100, firstFactorRecoveryCodes: clashing)
+        }
+        #expect(try await store.totp(account: "alice")?.confirmed == false)
+        #expect(try await store.unusedRecoveryCodes(account: "alice").isEmpty)
+
+        #expect(try await store.confirmTOTP(account: "ALICE", step: 100, firstFactorRecoveryCodes: codes) == true)
+        #expect(try await store.totp(account: "alice")?.confirmed == true)
+        #expect(try await store.totp(account: "alice")?.lastUsedStep == 100)
+        #expect(try await store.unusedRecoveryCodes(account: "alice") == codes)
+        // Confirmed already: nothing changes.
+        #expect(try await store.confirmTOTP(account: "alice", step: 200, firstFactorRecoveryCodes: makeCodes("n", account: "alice")) == nil)
+        #expect(try await store.unusedRecoveryCodes(account: "alice") == codes)
+
+        // Not the first factor (the account has a passkey): confirmed, codes left alone.
+        try await store.addPasskey(makePasskey("cred-C", account: "carol", created: t0))
+        try await store.replaceRecoveryCodes(account: "carol", codes: makeCodes("c", account: "carol"))
+        try await store.saveTOTP(TOTPEnrolment(account: "carol", sealedSecret: [2], confirmed: false, lastUsedStep: nil, createdAt: t0))
+        #expect(try await store.confirmTOTP(account: "carol", step: 7, firstFactorRecoveryCodes: makeCodes("n", account: "carol")) == false)
+        #expect(try await store.totp(account: "carol")?.confirmed == true)
+        #expect(try await store.unusedRecoveryCodes(account: "carol") == makeCodes("c", account: "carol"))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func addingAFirstPasskeyStoresItsRecoveryCodesInTheSameTransaction(backend: Backend) async throws {
+        let store = try backend.makeStorage().security
+        try await store.replaceRecoveryCodes(account: "bob", codes: makeCodes("b", account: "bob"))
+        // A failure while storing the codes leaves no passkey and no codes.
+        let clashing = makeCodes("x", account: "alice", count: 9) + [RecoveryCodeRecord(id: "b0", account: "alice", hash: "h")]
+        await #expect(throws: BulwarkError.self) {
+            try await store.addPasskey(self.makePasskey("cred-A", account: "Alice", created: self.t0), firstFactorRecoveryCodes: clashing)
+        }
+        #expect(try await store.passkeys(account: "alice").isEmpty)
+        #expect(try await store.unusedRecoveryCodes(account: "alice").isEmpty)
+
+        let codes = makeCodes("a", account: "alice", count: 10)
+        #expect(try await store.addPasskey(makePasskey("cred-A", account: "Alice", created: t0), firstFactorRecoveryCodes: codes))
+        #expect(try await store.passkeys(account: "alice").map(\.id) == ["cred-A"])
+        #expect(try await store.unusedRecoveryCodes(account: "alice") == codes)
+        // A second passkey is not a first factor: the codes stay.
+        #expect(try await !store.addPasskey(makePasskey("cred-A2", account: "alice", created: t0 + 1), firstFactorRecoveryCodes: makeCodes("n", account: "alice")))
+        #expect(try await store.unusedRecoveryCodes(account: "alice") == codes)
+        #expect(try await store.passkeys(account: "alice").count == 2)
+        // A registered credential id is a conflict, and changes nothing.
+        await #expect(throws: BulwarkError.self) {
+            try await store.addPasskey(self.makePasskey("cred-A", account: "dave", created: self.t0), firstFactorRecoveryCodes: self.makeCodes("d", account: "dave"))
+        }
+        #expect(try await store.unusedRecoveryCodes(account: "dave").isEmpty)
+
+        // Nor is a passkey of an account with a confirmed authenticator app.
+        try await store.saveTOTP(TOTPEnrolment(account: "carol", sealedSecret: [2], confirmed: false, lastUsedStep: nil, createdAt: t0))
+        #expect(try await store.confirmTOTP(account: "carol", step: 1))
+        try await store.replaceRecoveryCodes(account: "carol", codes: makeCodes("c", account: "carol"))
+        #expect(try await !store.addPasskey(makePasskey("cred-C", account: "carol", created: t0), firstFactorRecoveryCodes: makeCodes("n", account: "carol")))
+        #expect(try await store.unusedRecoveryCodes(account: "carol") == makeCodes("c", account: "carol"))
+    }
+
     @Test(arguments: Backend.allCases)
     func ofConcurrentUsesOfOneRecoveryCodeExactlyOneSucceeds(backend: Backend) async throws {
         let store = try backend.makeStorage().security

@@ -47,11 +47,11 @@ import Testing
         #expect(try await store.decide(id: "rejected", from: .pending, to: .rejected, by: "alice", at: cutoff.addingTimeInterval(-2 * 86_400)))
         #expect(try await store.decide(id: "approved", from: .pending, to: .approved, by: "alice", at: cutoff.addingTimeInterval(-2 * 86_400)))
 
-        #expect(try await store.purgeExpiredStaged(expiredBefore: cutoff) == 2)
+        #expect(try await store.purgeExpiredStaged(expiredBefore: cutoff).count == 2)
         for id in ["long-expired", "at-cutoff"] { #expect(try await store.staged(id: id) == nil, "\(id) must be purged") }
         for id in ["recently-expired", "waiting", "rejected", "approved"] { #expect(try await store.staged(id: id) != nil, "\(id) must stay") }
         #expect(try await store.pendingStaged(of: try PackageIdentifier("test.pkg")).map(\.id) == ["recently-expired", "waiting"])
         // Nothing more to do the second time.
-        #expect(try await store.purgeExpiredStaged(expiredBefore: cutoff) == 0)
+        #expect(try await store.purgeExpiredStaged(expiredBefore: cutoff).isEmpty)
     }
 }

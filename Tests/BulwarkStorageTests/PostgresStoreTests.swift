@@ -122,7 +122,8 @@ import Testing
             #expect(!error.detail.contains("hunter2"))
             #expect(!error.detail.contains("127.0.0.1"))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // It fails rather than hangs (a generous bound: CI machines are shared and slow).
+        #expect(ContinuousClock.now - started < .seconds(60))
         await #expect(throws: BulwarkError.self) { try await store.migrate() }
         await #expect(throws: BulwarkError.self) {
             _ = try await Storage.postgres(

@@ -108,7 +108,7 @@ import Testing
     @Test(arguments: Backend.allCases.filter { $0 != .memory })
     func importRefusesANonEmptyRegistryAndChangesNothing(backend: Backend) async throws {
         let from = try backend.makeStorage()
-        _ = try await Self.populate(from)
+        let archive = try await Self.populate(from)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-export-\(UUID().uuidString)")
         _ = try await RegistryExport.export(from: try #require(from.releases as? any TableDumping), blobs: from.blobs, to: directory)
 
@@ -119,10 +119,45 @@ import Testing
         }
         #expect(try await to.accounts.account(named: "alice") == nil)
         #expect(try await to.accounts.account(named: "bob") != nil)
+        // Refused before any archive was stored.
+        #expect(try await !to.blobs.exists(checksum: sha256Hex(archive)))
         // Exporting into a directory that has files is refused too.
         await #expect(throws: BulwarkError.self) {
             try await RegistryExport.export(from: try #require(from.releases as? any TableDumping), blobs: from.blobs, to: directory)
         }
+    }
+
+    /// A pending staged release's archive moves with it (it is needed to approve it); a rejected
+    /// one's archive, removed from the blob store, is not looked for.
+    @Test(arguments: pairs)
+    func aPendingStagedReleasesArchiveMovesAndARejectedOnesIsNotNeeded(source: Backend, target: Backend) async throws {
+        let from = try source.makeStorage()
+        _ = try await Self.populate(from)
+        func stage(_ id: String, _ version: String) async throws -> (String, [UInt8]) {
+            let archive = Array("PK staged \(id) \(UUID())".utf8)
+            let temporary = try from.blobs.makeTemporaryFile()
+            try Data(archive).write(to: temporary)
+            try await from.blobs.commit(temporaryFile: temporary, checksum: sha256Hex(archive))
+            var release = try makeRelease("acme.Widget", version, at: Self.start)
+            release.checksum = sha256Hex(archive)
+            try await from.policies.insertStaged(StagedRelease(id: id, release: release, createdAt: Self.start, expiresAt: Self.start.addingTimeInterval(3600)))
+            return (id, archive)
+        }
+        let (_, pending) = try await stage("pending", "3.0.0")
+        let (rejectedID, rejected) = try await stage("rejected", "3.0.1")
+        #expect(try await from.policies.decide(id: rejectedID, from: .pending, to: .rejected, by: "Alice", at: Self.start))
+        #expect(try await from.removeArchiveIfUnused(checksum: sha256Hex(rejected)))
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-export-\(UUID().uuidString)")
+        let exported = try await RegistryExport.export(from: try #require(from.releases as? any TableDumping), blobs: from.blobs, to: directory)
+        #expect(exported.blobs == 2)
+        let to = try target.makeStorage()
+        _ = try await RegistryExport.import(from: directory, into: try #require(to.releases as? any TableDumping), blobs: to.blobs)
+        let bytes = try await to.blobs.open(checksum: sha256Hex(pending)).collect(upTo: 1 << 20)
+        #expect(Array(bytes.readableBytesView) == pending)
+        #expect(try await !to.blobs.exists(checksum: sha256Hex(rejected)))
+        #expect(try await to.policies.staged(id: "pending")?.state == .pending)
+        #expect(try await to.policies.staged(id: rejectedID)?.state == .rejected)
     }
 
     @Test func aDamagedExportIsRefusedBeforeAnythingIsLoaded() async throws {

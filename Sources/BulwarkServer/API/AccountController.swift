@@ -79,13 +79,15 @@ struct AccountController<Context: RequestContext>: Sendable {
         guard let step = TOTPVerifier(totp: TOTP(secret: Array(secret))).verify(body.code, at: now(), lastAcceptedStep: nil) else {
             throw BulwarkError.unprocessable("the code doesn't match: check the time on your device and enter the current code")
         }
-        let firstFactor = try await hasNoConfirmedFactor(name)
-        guard try await storage.security.confirmTOTP(account: name, step: Int64(step)) else {
+        // A first factor comes with its recovery codes, stored in the same transaction: a crash
+        // can't leave the authenticator active without them.
+        let codes = newRecoveryCodes(name)
+        guard let codesStored = try await storage.security.confirmTOTP(account: name, step: Int64(step), firstFactorRecoveryCodes: codes.records) else {
             throw BulwarkError.conflict("the authenticator app was removed meanwhile")
         }
         await log.record(name, .factorAdded, "authenticator app", ip: ip(context))
         var result: [String: Any] = ["totp": true]
-        if firstFactor { result["recoveryCodes"] = try await issueRecoveryCodes(name) }
+        if codesStored { result["recoveryCodes"] = codes.codes }
         // Enrolling the first factor completes a sign-in that was waiting for it.
         var cookie: Cookie?
         if signedIn.session.state == .enrolmentRequired {
@@ -102,13 +104,16 @@ struct AccountController<Context: RequestContext>: Sendable {
 
     /// Ten new single-use codes; only their hashes are stored.
     func issueRecoveryCodes(_ name: String) async throws -> [String] {
+        let generated = newRecoveryCodes(name)
+        try await storage.security.replaceRecoveryCodes(account: name, codes: generated.records)
+        return generated.codes
+    }
+
+    /// Ten new codes (to show once) and the records of their hashes (to store).
+    func newRecoveryCodes(_ name: String) -> (codes: [String], records: [RecoveryCodeRecord]) {
         var rng = SystemRandomNumberGenerator()
         let generated = RecoveryCodes.generate(using: &rng)
-        try await storage.security.replaceRecoveryCodes(
-            account: name,
-            codes: generated.hashes.map { RecoveryCodeRecord(id: UUID().uuidString.lowercased(), account: name, hash: $0) }
-        )
-        return generated.codes
+        return (generated.codes, generated.hashes.map { RecoveryCodeRecord(id: UUID().uuidString.lowercased(), account: name, hash: $0) })
     }
 
     @Sendable func deleteTOTP(_ request: Request, context: Context) async throws -> Response {

@@ -3,6 +3,7 @@ import BulwarkStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// A package's management API: its page (`GET /api/v1/packages/{scope}/{name}`), its policy, and
@@ -248,6 +249,10 @@ struct PackageController<Context: RequestContext>: Sendable {
         let account = signedIn.account.name
         guard try await storage.policies.decide(id: staged.id, from: .pending, to: .rejected, by: account, at: now()) else {
             throw BulwarkError.conflict("version \(staged.release.version) of \(id) was decided already")
+        }
+        // Its archive goes unless a release or another pending staged release has the same bytes.
+        do { try await storage.removeArchiveIfUnused(checksum: staged.release.checksum) } catch {
+            context.logger.warning("a rejected release's archive couldn't be removed", metadata: ["checksum": "\(staged.release.checksum)"])
         }
         await log.record(account, .releaseRejected, "\(id) \(staged.release.version) (published by \(staged.release.publisher))", ip: ip(context))
         await ReleaseLifecycleController<Context>.recordDecision(.rejected, staged.release, signedIn, method: "step-up", storage: storage, ip: ip(context), at: now())

@@ -104,15 +104,16 @@ struct PasskeyController<Context: RequestContext>: Sendable {
         let credential: RegisteredCredential
         do { credential = try rp.verifyRegistration(response, expectedChallenge: challenge) } catch { throw error.bulwarkError }
 
-        let firstFactor = try await accountController.hasNoConfirmedFactor(name)
-        try await storage.security.addPasskey(Passkey(
+        // A first factor comes with its recovery codes, stored in the same transaction.
+        let codes = accountController.newRecoveryCodes(name)
+        let codesStored = try await storage.security.addPasskey(Passkey(
             id: Base64URL.encode(credential.id), account: name, name: label, publicKey: credential.publicKey,
             algorithm: credential.algorithm.rawValue, signCount: credential.signCount, backupEligible: credential.backupEligible,
             backedUp: credential.backedUp, transports: credential.transports, createdAt: now()
-        ))
+        ), firstFactorRecoveryCodes: codes.records)
         await log.record(name, .factorAdded, "passkey '\(label)'", ip: ip(context))
         var result: [String: Any] = ["id": Base64URL.encode(credential.id), "name": label, "backedUp": credential.backedUp]
-        if firstFactor { result["recoveryCodes"] = try await accountController.issueRecoveryCodes(name) }
+        if codesStored { result["recoveryCodes"] = codes.codes }
         var cookie: Cookie?
         if signedIn.session.state == .enrolmentRequired {
             cookie = try await sessions.start(account: name, state: .authenticated, secondFactorVerified: true, passkey: true, replacing: signedIn.session)
