@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# Crash consistency of publishing: start `bulwark serve` on a persistent data directory, run
-# concurrent publishes exactly as SwiftPM sends them, `kill -9` the server at a random moment,
-# restart it and check that nothing acknowledged was lost and nothing half-written is visible.
+# Crash consistency of publishing (default) or of sign-in state (--sign-in): start `bulwark serve`
+# on a persistent data directory, run concurrent requests against it, `kill -9` the server at a
+# random moment, restart it and check that nothing acknowledged was lost and nothing half-written
+# is visible.
 #
 #   scripts/crash-test.sh [--iterations N] [--publishes P] [--keep] [--seed S]
+#   scripts/crash-test.sh --sign-in [--iterations N] [--clients C] [--keep] [--seed S]
 #
-# Uses $BULWARK_BIN, else `$(swift build --show-bin-path)/bulwark` (build it first). Needs curl,
-# zip, sqlite3 and sha256sum. Prints `N passed, M failed` and exits non-zero on any failure.
+# Uses $BULWARK_BIN, else `$(swift build --show-bin-path)/bulwark` (build it first). Publishing
+# needs curl, zip, sqlite3 and sha256sum; --sign-in needs python3, oathtool and sqlite3. Prints
+# `N passed, M failed` and exits non-zero on any failure.
 #
-# After every restart it checks:
+# --sign-in: C clients (4) each drive an account through the JSON API with
+# scripts/crash-sign-in.py (sign-up, password + authenticator code / passkey / recovery code, TOTP
+# enrolment and confirmation with oathtool codes, regenerated recovery codes, removing the
+# authenticator, adding and removing software passkeys, sign-out) until the kill: 0–0.4 s (half
+# the iterations) or 0–2 s after the start, or in 3 of 4 iterations after the new accounts'
+# sign-ups were answered. After the restart every account of the clients (and two earlier ones;
+# all of them at the end) must match what was acknowledged, and a request cut off by the kill
+# must have taken effect completely or not at all: an acknowledged sign-up signs in with its password; an acknowledged
+# authenticator app is offered and accepts a current code; an enrolment whose confirmation got no
+# answer is either inactive (not offered, a code for the pending secret refused with 422) or
+# active with its 10 recovery codes; after a regeneration the new codes work and the old ones are
+# refused, never a mix; acknowledged passkeys sign in, removed ones don't; `PRAGMA
+# integrity_check` prints `ok`; no request before the kill got an unexpected answer.
+#
+# Publishing: after every restart it checks:
 #   - every publish that got 201 is present: release metadata is served, and the SHA-256 of the
 #     `.zip` bytes equals both the uploaded file's and the metadata's `checksum`;
 #   - every publish that did not get an answer (killed in flight) is either absent (404) or
@@ -20,21 +37,27 @@ set -uo pipefail
 
 iterations=20
 publishes=6
+mode=publish
+clients=4
 keep=0
 seed=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --iterations) iterations="$2"; shift 2 ;;
     --publishes) publishes="$2"; shift 2 ;;
+    --sign-in) mode=sign-in; shift ;;
+    --clients) clients="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     --seed) seed="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 [ -n "$seed" ] && RANDOM=$seed
 
-for tool in curl zip sqlite3 sha256sum; do
+tools="curl zip sqlite3 sha256sum"
+[ "$mode" = sign-in ] && tools="python3 oathtool sqlite3"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "crash-test: missing tool '$tool'" >&2; exit 3; }
 done
 
@@ -56,14 +79,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$bin" admin create-user crash --email crash@example.com --data-dir "$data" >/dev/null || { echo "crash-test: create-user failed" >&2; exit 1; }
-token=$("$bin" admin create-token --user crash --scope publish --package 'crash.*' --expires 1d --data-dir "$data" | tail -n 1)
-case "$token" in bwk_*) ;; *) echo "crash-test: create-token printed no token" >&2; exit 1 ;; esac
+serve_args=(--token-cache-seconds 0)
+if [ "$mode" = sign-in ]; then
+  # Passkeys need a base URL (its host is the WebAuthn rpId, its origin the one the Origin header
+  # must carry). The checks try refused codes on purpose, and sign in many times from one IP.
+  serve_args+=(--base-url http://localhost --max-failures 1000000 --max-sessions-per-account 0 --rate-limit-per-ip 0)
+else
+  "$bin" admin create-user crash --email crash@example.com --data-dir "$data" >/dev/null || { echo "crash-test: create-user failed" >&2; exit 1; }
+  token=$("$bin" admin create-token --user crash --scope publish --package 'crash.*' --expires 1d --data-dir "$data" | tail -n 1)
+  case "$token" in bwk_*) ;; *) echo "crash-test: create-token printed no token" >&2; exit 1 ;; esac
+fi
 
 port=""
 start_server() {
   local log="$work/server-$1.log"
-  "$bin" serve --data-dir "$data" --host 127.0.0.1 --port 0 --token-cache-seconds 0 >"$log" 2>&1 &
+  "$bin" serve --data-dir "$data" --host 127.0.0.1 --port 0 "${serve_args[@]}" >"$log" 2>&1 &
   server_pid=$!
   local waited=0
   port=""
@@ -152,6 +182,62 @@ verify() { # label
   if [ $bad -ne 0 ]; then printf 'iteration %s FAILED:\n%s' "$1" "$reasons"; return 1; fi
   return 0
 }
+
+# --sign-in: the accounts' model lives in $work/sign-in.json (see scripts/crash-sign-in.py).
+if [ "$mode" = sign-in ]; then
+  helper=scripts/crash-sign-in.py
+  state="$work/sign-in.json"
+  origin=http://localhost
+  passed=0
+  failed=0
+  started=$(date +%s)
+  sign_in_verify() { # label [extra arguments]
+    local label=$1 integrity status=0
+    shift
+    integrity=$(sqlite3 "$data/bulwark.sqlite3" 'PRAGMA integrity_check' 2>&1)
+    [ "$integrity" = ok ] || { echo "$label FAILED: integrity_check: $integrity"; status=1; }
+    python3 "$helper" verify --state "$state" --port "$port" --origin "$origin" --label "$label FAILED" --seed $RANDOM "$@" || status=1
+    return $status
+  }
+  for ((i = 1; i <= iterations; i++)); do
+    start_server "$i" || { failed=$((failed + 1)); echo "iteration $i FAILED: no server"; break; }
+    if [ $i -gt 1 ]; then
+      if sign_in_verify "iteration $((i - 1))"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    fi
+    rm -f "$work/signed-up"
+    python3 "$helper" mutate --state "$state" --port "$port" --origin "$origin" --iteration "$i" --clients "$clients" \
+      --seed $RANDOM --ready-file "$work/signed-up" >"$work/mutate.out" 2>&1 &
+    mutate_pid=$!
+    # Kill at a random moment. A sign-up or a password step (bcrypt) takes 0.3–1 s here, the other
+    # requests a few milliseconds, so in 3 of 4 iterations the clock starts once every client has
+    # its account (the new ones' sign-ups answered); and in half the iterations the kill comes in
+    # the first 0.4 s, where the clients' first requests land (a first factor for an account
+    # signed up in the previous iteration, say), else in the first 2 s.
+    if [ $((RANDOM % 4)) != 0 ]; then
+      for ((w = 0; w < 200; w++)); do [ -e "$work/signed-up" ] && break; kill -0 "$mutate_pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+    if [ $((RANDOM % 2)) = 0 ]; then delay=$((RANDOM % 400)); else delay=$((RANDOM % 2000)); fi
+    sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
+    kill -9 "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=""
+    if ! wait "$mutate_pid"; then
+      failed=$((failed + 1)); echo "iteration $i FAILED: crash-sign-in.py mutate: $(tail -n 3 "$work/mutate.out")"
+    fi
+    echo "iteration $i: $(tail -n 1 "$work/mutate.out") ($(( $(date +%s) - started )) s)"
+  done
+  # Final restart: the last iteration and every account.
+  if start_server final; then
+    if sign_in_verify "iteration $iterations (final check of every account)" --all --summary; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
+  else
+    failed=$((failed + 1))
+  fi
+  echo "crash-test --sign-in: $iterations iterations, $clients clients; $(( $(date +%s) - started )) s"
+  echo "$passed passed, $failed failed"
+  [ $failed -eq 0 ]
+  exit
+fi
 
 sizes=(4096 16384 131072 524288 1048576 3145728)
 packages=(crash.alpha crash.beta crash.gamma)
