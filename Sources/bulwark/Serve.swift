@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Refuse unsigned releases.") var requireSignatures = false
     @Option(help: "Largest publish request, in bytes.") var maxUploadBytes = 100 * 1024 * 1024
     @Option(help: "Most entries in a source archive.") var maxArchiveEntries = 10_000
+    @Option(help: "Largest metadata part of a publish, in bytes.") var maxMetadataBytes = 256 * 1024
+    @Option(help: "Largest signature part of a publish, in bytes.") var maxSignatureBytes = 64 * 1024
     @Option(help: "Most bytes a source archive may inflate to.") var maxUncompressedBytes: UInt64 = 512 * 1024 * 1024
     @Option(help: "Highest compression ratio of one archive entry.") var maxCompressionRatio: UInt64 = 200
     @Option(help: "Releases per page in release lists.") var releasesPerPage = 100
@@ -55,6 +57,8 @@ struct Serve: AsyncParsableCommand {
         guard PackagePolicy.Publishing(rawValue: publishing) != nil else {
             throw ValidationError("--publishing must be tokens or approval, not '\(publishing)'")
         }
+        guard maxMetadataBytes > 0 else { throw ValidationError("--max-metadata-bytes must be more than 0") }
+        guard maxSignatureBytes > 0 else { throw ValidationError("--max-signature-bytes must be more than 0") }
         guard invitationDays > 0 else { throw ValidationError("--invitation-days must be more than 0") }
         guard stagedDays > 0, stagedDays <= 365 else { throw ValidationError("--staged-days must be more than 0 and at most 365") }
     }
@@ -71,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         configuration.requireSignedReleases = requireSignatures
         configuration.maxUploadBytes = maxUploadBytes
         configuration.archiveLimits.maxEntries = maxArchiveEntries
+        configuration.maxMetadataBytes = maxMetadataBytes
+        configuration.maxSignatureBytes = maxSignatureBytes
         configuration.archiveLimits.maxUncompressedBytes = maxUncompressedBytes
         configuration.archiveLimits.maxCompressionRatio = maxCompressionRatio
         configuration.releasesPerPage = releasesPerPage

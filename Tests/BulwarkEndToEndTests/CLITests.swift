@@ -69,6 +69,8 @@ import Testing
         (["serve", "--staged-days", "0"], "--staged-days must be more than 0 and at most 365"),
         (["serve", "--staged-days", "366"], "--staged-days must be more than 0 and at most 365"),
         (["serve", "--staged-days", "nan"], "--staged-days must be more than 0 and at most 365"),
+        (["serve", "--max-metadata-bytes", "0"], "--max-metadata-bytes must be more than 0"),
+        (["serve", "--max-signature-bytes", "0"], "--max-signature-bytes must be more than 0"),
     ])
     func mistakesAreOneLineErrorsWithANonZeroExit(arguments: [String], message: String) async throws {
         #expect(try await bulwark(["admin", "create-user", "mona", "--email", "mona@example.com"] + data).succeeded)
