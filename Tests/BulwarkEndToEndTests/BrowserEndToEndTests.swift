@@ -46,48 +46,38 @@ extension Tag {
 struct BrowserEndToEndTests {
     @Test(
         "Sign up, passkey, passkey-only sign-in, TOTP, recovery code and a token in Chromium; publish with the token",
-        .enabled(
-            if: BrowserPrerequisites.shouldRun,
-            "needs /usr/bin/chromium, /usr/bin/chromedriver, the .venv-e2e venv (selenium, pyotp), zbarimg, curl and zip; set BULWARK_E2E_REQUIRED=1 to fail instead of skipping"
-        ),
+        BrowserPrerequisites.enabled,
         .timeLimit(.minutes(10))
     )
     func passkeyTOTPRecoveryAndPublish() async throws {
-        if let reason = BrowserPrerequisites.missingReason {
-            Issue.record("BULWARK_E2E_REQUIRED=1, but the browser end-to-end test cannot run: \(reason)")
-            return
-        }
-        let scenario = try BrowserScenario()
-        print("BrowserEndToEnd: work directory \(scenario.workDirectory.path)")
-        do {
-            try await scenario.run()
-        } catch {
-            scenario.failed = true
-            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnostics())"))
-        }
-        scenario.finish()
+        try await runScenario { try await $0.run() }
     }
 
     @Test(
         "Package policy on the package page in Chromium: passkeys only refused while a maintainer has only TOTP, accepted once they add a passkey; a staged release approved with a passkey",
-        .enabled(
-            if: BrowserPrerequisites.shouldRun,
-            "needs /usr/bin/chromium, /usr/bin/chromedriver, the .venv-e2e venv (selenium, pyotp), zbarimg, curl and zip; set BULWARK_E2E_REQUIRED=1 to fail instead of skipping"
-        ),
+        BrowserPrerequisites.enabled,
         .timeLimit(.minutes(5))
     )
     func packagePolicyAndPasskeyApproval() async throws {
+        try await runScenario { try await $0.runPackagePolicy() }
+    }
+
+    /// Runs one flow in a fresh scenario: a failure is recorded with the scenario's diagnostics,
+    /// and the scenario is finished (work directory kept on failure) either way.
+    private func runScenario(
+        _ flow: (BrowserScenario) async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         if let reason = BrowserPrerequisites.missingReason {
-            Issue.record("BULWARK_E2E_REQUIRED=1, but the browser end-to-end test cannot run: \(reason)")
+            Issue.record("BULWARK_E2E_REQUIRED=1, but the browser end-to-end test cannot run: \(reason)", sourceLocation: sourceLocation)
             return
         }
         let scenario = try BrowserScenario()
         print("BrowserEndToEnd: work directory \(scenario.workDirectory.path)")
         do {
-            try await scenario.runPackagePolicy()
+            try await flow(scenario)
         } catch {
             scenario.failed = true
-            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnostics())"))
+            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnostics())"), sourceLocation: sourceLocation)
         }
         scenario.finish()
     }
@@ -97,6 +87,12 @@ struct BrowserEndToEndTests {
 
 enum BrowserPrerequisites {
     static let isRequired = ProcessInfo.processInfo.environment["BULWARK_E2E_REQUIRED"] == "1"
+
+    /// The tests' trait: skipped (saying why) when something is missing, unless required.
+    static let enabled: ConditionTrait = .enabled(
+        if: shouldRun,
+        "needs /usr/bin/chromium, /usr/bin/chromedriver, the .venv-e2e venv (selenium, pyotp), zbarimg, curl and zip; set BULWARK_E2E_REQUIRED=1 to fail instead of skipping"
+    )
 
     /// Tests/BulwarkEndToEndTests/<this file> -> package root.
     static let packageRoot = URL(fileURLWithPath: #filePath)

@@ -177,8 +177,7 @@ final class CommandRunner {
         environment: [String: String] = [:], timeout: TimeInterval, label: String
     ) async throws -> CommandResult {
         counter += 1
-        let number = String(counter)
-        let prefix = logsDirectory.appendingPathComponent(String(repeating: "0", count: max(0, 3 - number.count)) + number + "-" + label)
+        let prefix = numberedFilePrefix(in: logsDirectory, counter, label)
         let stdoutURL = prefix.appendingPathExtension("stdout")
         let stderrURL = prefix.appendingPathExtension("stderr")
         let stdoutHandle = try createLogFile(stdoutURL)
@@ -437,6 +436,12 @@ func isExecutableFile(_ url: URL) -> Bool {
 func passwordDatabaseHome() -> String? {
     guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return nil }
     return URL(fileURLWithPath: String(cString: directory)).resolvingSymlinksInPath().path
+}
+
+/// `<directory>/<number, zero-padded to 3 digits>-<label>`: files named in the order they were made.
+func numberedFilePrefix(in directory: URL, _ number: Int, _ label: String) -> URL {
+    let digits = String(number)
+    return directory.appendingPathComponent(String(repeating: "0", count: max(0, 3 - digits.count)) + digits + "-" + label)
 }
 
 func createLogFile(_ url: URL) throws -> FileHandle {

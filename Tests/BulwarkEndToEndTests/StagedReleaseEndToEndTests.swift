@@ -61,14 +61,8 @@ struct StagedReleaseEndToEndTests {
             return
         }
         let scenario = try StagedReleaseScenario()
-        print("StagedReleaseEndToEnd: work directory \(scenario.workDirectory.path)")
         let started = Date()
-        do {
-            try await scenario.run()
-        } catch {
-            scenario.failed = true
-            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnosticContext())"))
-        }
+        await runScenario(scenario, suite: "StagedReleaseEndToEnd")
         print("StagedReleaseEndToEnd: scenario took \(Int(Date().timeIntervalSince(started))) s")
         scenario.finish()
     }
@@ -94,7 +88,7 @@ enum StagedReleasePrerequisites {
 // MARK: - The scenario
 
 /// Not `Sendable`: used from a single task only.
-final class StagedReleaseScenario {
+final class StagedReleaseScenario: E2EScenario {
     static let host = "127.0.0.1"
     static let commandTimeout: TimeInterval = 300
     static let scope = "staged"
@@ -116,7 +110,8 @@ final class StagedReleaseScenario {
     init(filePath: String = #filePath) throws {
         packageRoot = URL(fileURLWithPath: filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        workDirectory = try Self.makeWorkDirectory()
+        // Outside the home directory, which the client isolation hides.
+        workDirectory = try makeScenarioWorkDirectory(prefix: "bulwark-staged-e2e-")
         logsDirectory = workDirectory.appendingPathComponent("logs")
         swiftPMHome = workDirectory.appendingPathComponent("home")
         for directory in [logsDirectory, swiftPMHome] {
@@ -527,7 +522,7 @@ final class StagedReleaseScenario {
                 ["package-registry", "publish", Self.identifier, version, "--url", context.registryURL, "--scratch-directory", scratch.path],
                 in: directory, timeout: Self.commandTimeout, label: "swift-publish-\(version)-\(attempt)"
             ).following(crashed)
-            let archive = Self.publishedArchive(in: scratch)
+            let archive = publishedArchive(inScratch: scratch)
             if result.succeeded {
                 check(result.output.contains(marker), "publish of \(version) exited 0 but did not print '\(marker)'\n\(result.report)")
                 guard let archive else { throw E2EFailure("publish of \(version) left no archive in \(scratch.path)\n\(result.report)") }
@@ -561,12 +556,6 @@ final class StagedReleaseScenario {
             result = try await swift.attempt(arguments, in: directory, timeout: Self.commandTimeout, label: "\(label)-\(attempt)").following([result])
         }
         return result
-    }
-
-    static func publishedArchive(in scratch: URL) -> URL? {
-        let archives = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path))?.filter { $0.hasSuffix(".zip") }
-        guard let archives, archives.count == 1 else { return nil }
-        return scratch.appendingPathComponent(archives[0])
     }
 
     static func libraryFiles(version: String) -> [String: String] {
@@ -643,41 +632,15 @@ final class StagedReleaseScenario {
     }
 
     private func sha256(of file: URL) async throws -> String {
-        let result = try await runner.checked(try requireExecutable("openssl"), ["dgst", "-sha256", "-r", file.path], in: workDirectory, label: "sha256")
-        let digest = result.stdout.split(separator: " ").first.map { String($0).lowercased() } ?? ""
-        guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else { throw E2EFailure("unexpected openssl dgst output\n\(result.report)") }
-        return digest
+        try await sha256Hex(of: file, runner: runner, in: workDirectory)
     }
 
     func finish() {
-        server?.stop()
-        if failed || ProcessInfo.processInfo.environment["BULWARK_E2E_KEEP"] == "1" {
-            print("StagedReleaseEndToEnd: kept work directory \(workDirectory.path) (logs in \(logsDirectory.path))")
-        } else {
-            try? FileManager.default.removeItem(at: workDirectory)
-        }
+        finishScenario("StagedReleaseEndToEnd", workDirectory: workDirectory, logsDirectory: logsDirectory, server: server, failed: failed)
     }
 
     func diagnosticContext() -> String {
-        var context = "Work directory (kept): \(workDirectory.path)\nCommand logs: \(logsDirectory.path)"
-        if let server {
-            context += "\n\n--- bulwark serve stdout (tail) ---\n\(readText(server.stdoutLog).tail(8_000))"
-            context += "\n--- bulwark serve stderr (tail) ---\n\(readText(server.stderrLog).tail(8_000))"
-        }
-        return context
-    }
-
-    /// Outside the home directory, which the client isolation hides.
-    private static func makeWorkDirectory() throws -> URL {
-        var base = ProcessInfo.processInfo.environment["BULWARK_E2E_WORKDIR"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory
-        base = base.resolvingSymlinksInPath()
-        if let home = passwordDatabaseHome(), base.path == home || base.path.hasPrefix(home + "/") {
-            base = URL(fileURLWithPath: "/tmp")
-        }
-        let directory = base.appendingPathComponent("bulwark-staged-e2e-\(UUID().uuidString.prefix(8).lowercased())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
+        scenarioDiagnosticContext(workDirectory: workDirectory, logsDirectory: logsDirectory, server: server)
     }
 }
 
@@ -758,8 +721,7 @@ final class RegistryAPI {
         origin: Bool = true, accept: String = "application/json", label: String
     ) async throws -> APIResponse {
         counter += 1
-        let number = String(counter)
-        let prefix = directory.appendingPathComponent(String(repeating: "0", count: max(0, 3 - number.count)) + number + "-" + label)
+        let prefix = numberedFilePrefix(in: directory, counter, label)
         let bodyFile = prefix.appendingPathExtension("body")
         let headersFile = prefix.appendingPathExtension("headers")
         var arguments = [

@@ -62,13 +62,7 @@ struct SwiftPMEndToEndTests {
         }
 
         let scenario = try EndToEndScenario()
-        print("SwiftPMEndToEnd: work directory \(scenario.workDirectory.path)")
-        do {
-            try await scenario.run()
-        } catch {
-            scenario.failed = true
-            Issue.record(Comment(rawValue: "\(error)\n\n\(scenario.diagnosticContext())"))
-        }
+        await runScenario(scenario, suite: "SwiftPMEndToEnd")
         scenario.finish()
     }
 }
@@ -142,7 +136,7 @@ enum E2EPrerequisites {
 // MARK: - The scenario
 
 /// Runs the whole client/server round trip. Not `Sendable`: it is used from a single task only.
-final class EndToEndScenario {
+final class EndToEndScenario: E2EScenario {
     static let registryHost = "127.0.0.1"
     /// Generous: the first `swift build` in a fresh home has no caches at all.
     static let swiftCommandTimeout: TimeInterval = 600
@@ -162,7 +156,8 @@ final class EndToEndScenario {
         // Tests/BulwarkEndToEndTests/<this file> -> package root.
         packageRoot = URL(fileURLWithPath: filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let work = try Self.makeWorkDirectory()
+        // The isolation hides the real home directory, so the work directory must be elsewhere.
+        let work = try makeScenarioWorkDirectory(prefix: "bulwark-e2e-")
         let logs = work.appendingPathComponent("logs")
         let home = work.appendingPathComponent("home")
         for directory in [logs, home] {
@@ -230,22 +225,12 @@ final class EndToEndScenario {
 
     /// Keeps the work directory on failure (or with BULWARK_E2E_KEEP=1), deletes it otherwise.
     func finish() {
-        server?.stop()
-        if failed || ProcessInfo.processInfo.environment["BULWARK_E2E_KEEP"] == "1" {
-            print("SwiftPMEndToEnd: kept work directory \(workDirectory.path) (logs in \(logsDirectory.path))")
-        } else {
-            try? FileManager.default.removeItem(at: workDirectory)
-        }
+        finishScenario("SwiftPMEndToEnd", workDirectory: workDirectory, logsDirectory: logsDirectory, server: server, failed: failed)
     }
 
     /// Appended to a failure: where to look, and what the server said last.
     func diagnosticContext() -> String {
-        var context = "Work directory (kept): \(workDirectory.path)\nCommand logs: \(logsDirectory.path)"
-        if let server {
-            context += "\n\n--- bulwark serve stdout (tail) ---\n\(readText(server.stdoutLog).tail(8_000))"
-            context += "\n--- bulwark serve stderr (tail) ---\n\(readText(server.stderrLog).tail(8_000))"
-        }
-        return context
+        scenarioDiagnosticContext(workDirectory: workDirectory, logsDirectory: logsDirectory, server: server)
     }
 
     // MARK: Steps
@@ -364,7 +349,7 @@ final class EndToEndScenario {
             let result = try await swift.attempt(
                 arguments, in: directory, label: "swift-publish-\(fixture.identifier)-\(attempt)"
             )
-            let archive = publishedArchive(in: scratch)
+            let archive = publishedArchive(inScratch: scratch)
 
             if result.succeeded {
                 check(
@@ -396,13 +381,6 @@ final class EndToEndScenario {
         throw E2EFailure(
             "swift package-registry publish of \(fixture.identifier) crashed \(IsolatedSwift.maximumAttempts) times; see \(logsDirectory.path)"
         )
-    }
-
-    /// The one zip that `publish` leaves in its scratch directory, if any.
-    private func publishedArchive(in scratch: URL) -> URL? {
-        let archives = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path))?.filter { $0.hasSuffix(".zip") }
-        guard let archives, archives.count == 1 else { return nil }
-        return scratch.appendingPathComponent(archives[0])
     }
 
     private func consumeByRegistryIdentity(
@@ -574,34 +552,11 @@ final class EndToEndScenario {
     }
 
     private func sha256(of file: URL) async throws -> String {
-        let result = try await runner.checked(
-            try requireExecutable("openssl"), ["dgst", "-sha256", "-r", file.path],
-            in: workDirectory, label: "sha256"
-        )
-        // Output: "<hex> *<path>"
-        let digest = result.stdout.split(separator: " ").first.map { String($0).lowercased() } ?? ""
-        guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
-            throw E2EFailure("unexpected openssl dgst output\n\(result.report)")
-        }
-        return digest
+        try await sha256Hex(of: file, runner: runner, in: workDirectory)
     }
 
     /// Finds the server executable: BULWARK_BIN, then a `bulwark` next to the test bundle
     /// (for example .build/debug/bulwark beside .build/debug/bulwarkPackageTests.xctest), then
     /// <package root>/.build/debug/bulwark.
     private func locateBulwark() throws -> URL { try locateBulwarkExecutable(packageRoot: packageRoot) }
-
-    /// The isolation hides the real home directory, so the work directory must be elsewhere.
-    private static func makeWorkDirectory() throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        var base = environment["BULWARK_E2E_WORKDIR"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory
-        base = base.resolvingSymlinksInPath()
-        if let home = passwordDatabaseHome(), base.path == home || base.path.hasPrefix(home + "/") {
-            base = URL(fileURLWithPath: "/tmp")
-        }
-        let directory = base.appendingPathComponent("bulwark-e2e-\(UUID().uuidString.prefix(8).lowercased())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
 }

@@ -53,28 +53,6 @@ import Testing
         return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
-    /// A publish as SwiftPM sends it: the archive and, if given, the release metadata.
-    static func publish(_ archive: [UInt8], metadata: String?, to url: String, token: String) async throws -> (UInt, [(String, String)], String) {
-        let boundary = "bulwark-\(UUID().uuidString)"
-        var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\n\r\n")
-        body.writeBytes(archive)
-        if let metadata {
-            body.writeString("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n")
-            body.writeString(metadata)
-        }
-        body.writeString("\r\n--\(boundary)--\r\n")
-        var request = HTTPClientRequest(url: url)
-        request.method = .PUT
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Accept", value: jsonAccept)
-        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-        request.body = .bytes(body)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return (response.status.code, response.headers.map { ($0.name, $0.value) }, text)
-    }
-
     /// Every read a SwiftPM client makes of these releases: lists, metadata, manifests, archives,
     /// the repository-URL lookup, and the staged release's status.
     static func reads(releases: [(package: String, versions: [String])], staged: [String]) -> [(path: String, accept: String)] {
@@ -160,7 +138,7 @@ import Testing
             defer { embedded.stop() }
             let base = "http://127.0.0.1:\(embedded.port)"
             for (version, archive, meta) in [("1.0.0", first, metadata), ("2.0.0", second, nil)] {
-                let (status, _, text) = try await Self.publish(archive, metadata: meta, to: "\(base)/mona/LinkedList/\(version)", token: token)
+                let (status, _, text) = try await ServeWithS3Tests.publish(archive, metadata: meta, to: "\(base)/mona/LinkedList/\(version)", token: token)
                 try #require(status == 201, "\(text)\n\(embedded.output)")
             }
             let (yanked, text) = try await Self.post("\(base)/api/v1/packages/mona/LinkedList/releases/1.0.0/yank", json: #"{"reason":"use 2.0.0"}"#, token: token)
@@ -170,7 +148,7 @@ import Testing
         guard let approving = try await serve("serve-embedded-approval", ["--data-dir", source, "--publishing", "approval"]) else { return }
         defer { approving.stop() }
         let base = "http://127.0.0.1:\(approving.port)"
-        let (stagedStatus, stagedHeaders, stagedText) = try await Self.publish(stagedArchive, metadata: nil, to: "\(base)/mona/LinkedList/3.0.0", token: token)
+        let (stagedStatus, stagedHeaders, stagedText) = try await ServeWithS3Tests.publish(stagedArchive, metadata: nil, to: "\(base)/mona/LinkedList/3.0.0", token: token)
         try #require(stagedStatus == 202, "\(stagedText)\n\(approving.output)")
         let location = try #require(stagedHeaders.first { $0.0.lowercased() == "location" }?.1)
         try #require(location.hasPrefix(Self.baseURL + "/api/v1/packages/mona/LinkedList/staged/"), "\(location)")
@@ -251,7 +229,7 @@ import Testing
 
         // 5. The token moved too: it publishes (into S3) and the new release is served.
         let fourth = try ServeWithS3Tests.makeArchive(in: work, name: "v4", padding: 22_000)
-        let (published, _, publishedText) = try await Self.publish(fourth, metadata: nil, to: "\(movedBase)/mona/LinkedList/4.0.0", token: token)
+        let (published, _, publishedText) = try await ServeWithS3Tests.publish(fourth, metadata: nil, to: "\(movedBase)/mona/LinkedList/4.0.0", token: token)
         #expect(published == 201, "\(publishedText)\n\(moved.output)")
         #expect(try await Self.answer(movedBase, "/mona/LinkedList/4.0.0.zip", accept: Self.zipAccept).body == fourth)
         let fourthKey = "sha256/\(SigV4Signer.sha256Hex(fourth).prefix(2))/\(SigV4Signer.sha256Hex(fourth)).zip"

@@ -83,10 +83,20 @@ import Testing
     }
 
     static func publish(_ archive: [UInt8], to url: String, token: String) async throws -> (UInt, String) {
+        let (status, _, text) = try await publish(archive, metadata: nil, to: url, token: token)
+        return (status, text)
+    }
+
+    /// A publish as SwiftPM sends it: the archive and, if given, the release metadata.
+    static func publish(_ archive: [UInt8], metadata: String?, to url: String, token: String) async throws -> (UInt, [(String, String)], String) {
         let boundary = "bulwark-\(UUID().uuidString)"
         var body = ByteBuffer()
         body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\n\r\n")
         body.writeBytes(archive)
+        if let metadata {
+            body.writeString("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n")
+            body.writeString(metadata)
+        }
         body.writeString("\r\n--\(boundary)--\r\n")
         var request = HTTPClientRequest(url: url)
         request.method = .PUT
@@ -96,7 +106,7 @@ import Testing
         request.body = .bytes(body)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return (response.status.code, text)
+        return (response.status.code, response.headers.map { ($0.name, $0.value) }, text)
     }
 
     struct Prerequisites {

@@ -27,7 +27,8 @@ other requests go straight to the HTTP API, as a CI job or a script would):
 Writes DIR/results.json ({"ok", "steps", "error"?, ...}) and screenshots: policy-form.png,
 policy-refused.png, hubot-passkey.png, policy-passkey.png, approve-step-up.png, approved.png.
 Exit status 0 when every step passed. Needs selenium and pyotp (the venv scripts/test makes),
-/usr/bin/chromium and /usr/bin/chromedriver.
+/usr/bin/chromium and /usr/bin/chromedriver; the browser and the steps flows share are in
+browser_support.py, next to this script.
 """
 import argparse
 import http.client
@@ -35,48 +36,20 @@ import json
 import os
 import sys
 import time
-import traceback
 import urllib.parse
 import uuid
 
 import pyotp
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-PASSWORD = "correct horse battery staple"
+from browser_support import PASSWORD, BrowserPage, add_authenticator, make_driver, make_logger, run_flow
+
 PACKAGE_PAGE = "/packages/mona/pkg"
 REGISTRY_JSON = "application/vnd.swift.registry.v1+json"
 
-
-def log(message):
-    print(f"[package_policy_flow] {message}", flush=True)
-
-
-def make_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("BULWARK_CHROMIUM", "/usr/bin/chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--no-first-run", "--no-default-browser-check", "--window-size=1200,1000",
-                     "--force-device-scale-factor=1"):
-        options.add_argument(argument)
-    # An explicit driver path keeps Selenium Manager from trying to download one.
-    service = Service(executable_path=os.environ.get("BULWARK_CHROMEDRIVER", "/usr/bin/chromedriver"))
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_script_timeout(30)
-    # A CTAP2 platform authenticator with resident keys and user verification (always verified).
-    authenticator = VirtualAuthenticatorOptions()
-    authenticator.protocol = VirtualAuthenticatorOptions.Protocol.CTAP2
-    authenticator.transport = VirtualAuthenticatorOptions.Transport.INTERNAL
-    authenticator.has_resident_key = True
-    authenticator.has_user_verification = True
-    authenticator.is_user_verified = True
-    authenticator.is_user_consenting = True
-    driver.add_virtual_authenticator(authenticator)
-    return driver
+log = make_logger("package_policy_flow")
 
 
 class HTTPResult:
@@ -154,42 +127,13 @@ class Client:
         return answer.json()
 
 
-class Page:
+class Page(BrowserPage):
     """One browser, signed in as one account."""
 
+    poll_frequency = 0.1
+
     def __init__(self, driver, base, out, username):
-        self.driver, self.base, self.out, self.username = driver, base.rstrip("/"), out, username
-
-    def wait(self, condition, timeout=20, message=""):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition, message)
-
-    def loaded(self):
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def wait_for_path(self, path, timeout=20):
-        def at_path(driver):
-            return driver.current_url.split("?")[0].split("#")[0] == self.base + path
-        try:
-            self.wait(at_path, timeout)
-        except Exception:
-            raise AssertionError(f"expected to reach {path}, still at {self.driver.current_url}; page says: {self.visible_status()}")
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def visible_status(self):
-        texts = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".status") if e.text.strip()]
-        return " | ".join(texts) or "(no status message)"
-
-    def open(self, path):
-        self.driver.get(self.base + path)
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def fill(self, element_id, value):
-        field = self.driver.find_element(By.ID, element_id)
-        field.clear()
-        field.send_keys(value)
-
-    def click(self, selector):
-        self.driver.find_element(By.CSS_SELECTOR, selector).click()
+        super().__init__(driver, base, out, username, log)
 
     def text_of(self, selector):
         """The element's text, or None while it is missing or being replaced by a reload."""
@@ -206,24 +150,7 @@ class Page:
                                  f"page says: {self.visible_status()}")
 
     def screenshot(self, name):
-        """The whole page, however long: resize the window to the document's height first."""
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1200, max(1000, min(height + 40, 4000)))
-        path = os.path.join(self.out, name)
-        self.driver.save_screenshot(path)
-        self.driver.set_window_size(1200, 1000)
-        log(f"screenshot {path}")
-
-    def sign_out(self):
-        self.click("header button[data-sign-out]")
-        self.wait_for_path("/")
-
-    def password_step(self):
-        self.open("/sign-in")
-        self.fill("username", self.username)
-        self.fill("password", PASSWORD)
-        self.click("#sign-in-form button[type=submit]")
-        self.wait_for_path("/sign-in/verify")
+        self.full_screenshot(name)
 
     def call_api(self, method, path, body=None):
         """The page's own `api` helper (bulwark.js), so the request carries this browser's session."""
@@ -290,6 +217,7 @@ class Flow:
     def browser(self, username):
         driver = make_driver()
         self.drivers.append(driver)
+        add_authenticator(driver)
         return Page(driver, self.base, self.out, username)
 
     def run(self):
@@ -297,33 +225,15 @@ class Flow:
 
         self.step("mona signs up and adds a passkey")
         mona.open("/sign-up")
-        mona.fill("username", "mona")
-        mona.fill("email", "mona@example.com")
-        mona.fill("password", PASSWORD)
-        mona.click("#sign-up-form button[type=submit]")
-        mona.wait_for_path("/account")
-        mona.fill("passkey-name", "Mona's laptop")
-        mona.click("#add-passkey-form button[type=submit]")
-        codes_box = mona.wait(EC.visibility_of_element_located((By.ID, "recovery-codes")))
-        codes = [li.text.strip() for li in codes_box.find_elements(By.CSS_SELECTOR, "ol li")]
-        assert len(codes) == 10, f"expected 10 recovery codes, got {codes}"
-        mona.click("#recovery-codes a.button")
-        mona.wait_for_path("/account")
+        mona.submit_sign_up("mona@example.com")
+        codes = mona.add_first_passkey("Mona's laptop")
         mona.sign_out()
         mona.open("/sign-in")
         mona.click("#passkey-sign-in")
         mona.wait_for_path("/account")
 
         self.step("mona claims the scope and creates a publish token")
-        mona.fill("scope-name", "mona")
-        mona.click("#claim-scope-form button[type=submit]")
-        mona.wait(EC.presence_of_element_located((By.ID, "owned-scopes")))
-        mona.fill("token-packages", "mona.*")
-        mona.fill("token-days", "7")
-        mona.click("#create-token-form button[type=submit]")
-        token_box = mona.wait(EC.visibility_of_element_located((By.ID, "new-token")))
-        token = token_box.find_element(By.TAG_NAME, "code").text.strip()
-        assert token.startswith("bwk_"), f"not a token: {token!r}"
+        token = mona.claim_scope_and_create_token("mona")
 
         self.step("the token publishes mona.pkg 1.0.0")
         published = self.anonymous.publish(token, "1.0.0", self.archive)
@@ -420,10 +330,7 @@ class Flow:
 
         self.step("mona signs in with a recovery code and approves 1.1.0 with her passkey")
         mona.sign_out()
-        mona.password_step()
-        mona.fill("recovery-code", codes[0])
-        mona.click("#recovery-form button[type=submit]")
-        mona.wait_for_path("/account")
+        mona.sign_in_with_recovery_code(codes[0])
         mona.open(PACKAGE_PAGE)
         approve = mona.driver.find_element(By.CSS_SELECTOR, "button[data-approve][data-version='1.1.0']")
         assert not mona.driver.find_elements(By.ID, "step-up-totp"), "a passkey policy offers a TOTP step-up"
@@ -464,15 +371,8 @@ def main():
     os.makedirs(arguments.out, exist_ok=True)
 
     flow = Flow(arguments.base_url, arguments.api_url or arguments.base_url, arguments.archive, arguments.out)
-    status = 1
-    try:
-        flow.run()
-        flow.results["ok"] = True
-        status = 0
-    except Exception as error:  # report, with a screenshot of where each browser stopped
-        flow.results["ok"] = False
-        flow.results["error"] = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
+
+    def save_failure():  # a screenshot of where each browser stopped
         for index, driver in enumerate(flow.drivers):
             try:
                 driver.save_screenshot(os.path.join(arguments.out, f"failure-{index}.png"))
@@ -482,12 +382,8 @@ def main():
                     log(f"browser {index} console: {entry}")
             except Exception:
                 pass
-    finally:
-        flow.quit()
-        with open(os.path.join(arguments.out, "results.json"), "w") as f:
-            json.dump(flow.results, f, indent=2)
-    log("PASS" if status == 0 else f"FAIL: {flow.results.get('error')}")
-    return status
+
+    return run_flow(flow.run, flow.results, arguments.out, save_failure, flow.quit, log)
 
 
 if __name__ == "__main__":

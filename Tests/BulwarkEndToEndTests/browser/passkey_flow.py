@@ -15,121 +15,37 @@ Writes DIR/results.json ({"username","token","otpauthURI","scope",...}) and scre
 home.png, sign-up.png, recovery-codes.png, sign-in.png, second-step.png, totp-enrolment.png,
 totp-qr.png, account.png, security-log.png.
 Exit status 0 when every step passed. Needs selenium and pyotp (the venv scripts/test makes),
-/usr/bin/chromium and /usr/bin/chromedriver.
+/usr/bin/chromium and /usr/bin/chromedriver; the browser and the steps flows share are in
+browser_support.py, next to this script.
 """
 import argparse
-import json
 import os
 import sys
 import time
-import traceback
 
 import pyotp
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_support import BrowserPage, add_authenticator, make_driver, make_logger, run_flow
 
 USERNAME = "mona"
-PASSWORD = "correct horse battery staple"
 EMAIL = "mona@example.com"
 
-
-def log(message):
-    print(f"[passkey_flow] {message}", flush=True)
+log = make_logger("passkey_flow")
 
 
-def make_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("BULWARK_CHROMIUM", "/usr/bin/chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--no-first-run", "--no-default-browser-check", "--window-size=1200,1000",
-                     "--force-device-scale-factor=1"):
-        options.add_argument(argument)
-    # An explicit driver path keeps Selenium Manager from trying to download one.
-    service = Service(executable_path=os.environ.get("BULWARK_CHROMEDRIVER", "/usr/bin/chromedriver"))
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_script_timeout(30)
-    return driver
-
-
-def add_authenticator(driver):
-    """A CTAP2 platform authenticator with resident keys and user verification (always verified)."""
-    options = VirtualAuthenticatorOptions()
-    options.protocol = VirtualAuthenticatorOptions.Protocol.CTAP2
-    options.transport = VirtualAuthenticatorOptions.Transport.INTERNAL
-    options.has_resident_key = True
-    options.has_user_verification = True
-    options.is_user_verified = True
-    options.is_user_consenting = True
-    driver.add_virtual_authenticator(options)
-
-
-class Flow:
+class Flow(BrowserPage):
     def __init__(self, driver, base, out):
-        self.driver, self.base, self.out = driver, base.rstrip("/"), out
+        super().__init__(driver, base, out, USERNAME, log)
         self.results = {"username": USERNAME, "steps": []}
-
-    # Helpers.
-    def wait(self, condition, timeout=20):
-        return WebDriverWait(self.driver, timeout).until(condition)
-
-    def wait_for_path(self, path, timeout=20):
-        def at_path(driver):
-            url = driver.current_url
-            return url.split("?")[0].split("#")[0] == self.base + path
-        try:
-            self.wait(at_path, timeout)
-        except Exception:
-            raise AssertionError(f"expected to reach {path}, still at {self.driver.current_url}; "
-                                 f"page says: {self.visible_status()}")
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def visible_status(self):
-        texts = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".status") if e.text.strip()]
-        return " | ".join(texts) or "(no status message)"
-
-    def open(self, path):
-        self.driver.get(self.base + path)
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def fill(self, element_id, value):
-        field = self.driver.find_element(By.ID, element_id)
-        field.clear()
-        field.send_keys(value)
-
-    def click(self, selector):
-        self.driver.find_element(By.CSS_SELECTOR, selector).click()
-
-    def screenshot(self, name):
-        path = os.path.join(self.out, name)
-        self.driver.save_screenshot(path)
-        log(f"screenshot {path}")
-
-    def full_screenshot(self, name):
-        """The whole page, however long: resize the window to the document's height first."""
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1200, max(1000, min(height + 40, 4000)))
-        self.screenshot(name)
-        self.driver.set_window_size(1200, 1000)
 
     def step(self, name):
         log(name)
         self.results["steps"].append(name)
 
     def sign_out(self):
-        self.click("header button[data-sign-out]")
-        self.wait_for_path("/")
+        super().sign_out()
         assert "Sign in" in self.driver.find_element(By.TAG_NAME, "header").text
-
-    def password_step(self):
-        self.open("/sign-in")
-        self.fill("username", USERNAME)
-        self.fill("password", PASSWORD)
-        self.click("#sign-in-form button[type=submit]")
-        self.wait_for_path("/sign-in/verify")
 
     # The flow.
     def run(self):
@@ -139,23 +55,12 @@ class Flow:
         self.screenshot("home.png")
         self.open("/sign-up")
         self.screenshot("sign-up.png")
-        self.fill("username", USERNAME)
-        self.fill("email", EMAIL)
-        self.fill("password", PASSWORD)
-        self.click("#sign-up-form button[type=submit]")
-        self.wait_for_path("/account")
+        self.submit_sign_up(EMAIL)
         assert "requires a second factor" in self.driver.page_source
 
         self.step("add a passkey on the account page")
-        self.fill("passkey-name", "Laptop")
-        self.click("#add-passkey-form button[type=submit]")
-        codes_box = self.wait(EC.visibility_of_element_located((By.ID, "recovery-codes")))
-        codes = [li.text.strip() for li in codes_box.find_elements(By.CSS_SELECTOR, "ol li")]
-        assert len(codes) == 10, f"expected 10 recovery codes, got {codes}"
+        codes = self.add_first_passkey("Laptop", screenshot="recovery-codes.png")
         self.results["recoveryCodes"] = len(codes)
-        self.screenshot("recovery-codes.png")
-        self.click("#recovery-codes a.button")
-        self.wait_for_path("/account")
         rows = self.driver.find_elements(By.CSS_SELECTOR, "button[data-remove-passkey]")
         assert [r.get_attribute("data-name") for r in rows] == ["Laptop"], "the new passkey is not listed"
         self.sign_out()
@@ -197,24 +102,13 @@ class Flow:
         self.sign_out()
 
         self.step("sign in with password and a recovery code")
-        self.password_step()
         # Read the codes shown at enrolment from the results, not the page (they are gone).
-        self.fill("recovery-code", codes[0])
-        self.click("#recovery-form button[type=submit]")
-        self.wait_for_path("/account")
+        self.sign_in_with_recovery_code(codes[0])
         left = self.driver.find_element(By.ID, "recovery-codes-left").text
         assert left == "9", f"expected 9 recovery codes left, the page says {left}"
 
         self.step("claim a scope and create an API token")
-        self.fill("scope-name", USERNAME)
-        self.click("#claim-scope-form button[type=submit]")
-        self.wait(EC.presence_of_element_located((By.ID, "owned-scopes")))
-        self.fill("token-packages", f"{USERNAME}.*")
-        self.fill("token-days", "7")
-        self.click("#create-token-form button[type=submit]")
-        token_box = self.wait(EC.visibility_of_element_located((By.ID, "new-token")))
-        token = token_box.find_element(By.TAG_NAME, "code").text.strip()
-        assert token.startswith("bwk_"), f"not a token: {token!r}"
+        token = self.claim_scope_and_create_token(USERNAME)
         self.results["token"] = token
         self.results["scope"] = USERNAME
         self.open("/account")
@@ -239,30 +133,19 @@ def main():
 
     driver = make_driver()
     flow = Flow(driver, arguments.base_url, arguments.out)
-    status = 1
-    try:
+
+    def run():
         add_authenticator(driver)
         flow.run()
-        flow.results["ok"] = True
-        status = 0
-    except Exception as error:  # report, with a screenshot of where it stopped
-        flow.results["ok"] = False
-        flow.results["error"] = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-        try:
-            flow.screenshot("failure.png")
-            with open(os.path.join(arguments.out, "failure.html"), "w") as f:
-                f.write(driver.page_source)
-            for entry in driver.get_log("browser"):
-                log(f"browser console: {entry}")
-        except Exception:
-            pass
-    finally:
-        driver.quit()
-        with open(os.path.join(arguments.out, "results.json"), "w") as f:
-            json.dump(flow.results, f, indent=2)
-    log("PASS" if status == 0 else f"FAIL: {flow.results.get('error')}")
-    return status
+
+    def save_failure():
+        flow.screenshot("failure.png")
+        with open(os.path.join(arguments.out, "failure.html"), "w") as f:
+            f.write(driver.page_source)
+        for entry in driver.get_log("browser"):
+            log(f"browser console: {entry}")
+
+    return run_flow(run, flow.results, arguments.out, save_failure, driver.quit, log)
 
 
 if __name__ == "__main__":
