@@ -158,6 +158,13 @@ let package = Package(
             dependencies: ["BulwarkCBOR", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Micro-benchmark of the second-factor checks, µs per operation (bench/README.md). Not part of the product.
+        .executableTarget(
+            name: "bulwark-crypto-bench",
+            dependencies: ["BulwarkAuth", "BulwarkWebAuthn", "BulwarkTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            path: "bench/CryptoBench",
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer targets for the parsers that see untrusted bytes (scripts/fuzz.sh); without
         // -sanitize=fuzzer they build as replayers of corpus files. Few dependencies on purpose.
         .target(name: "FuzzReplay", path: "Fuzz/FuzzReplay", swiftSettings: swiftSettings),

@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                      # full table: 1 000 packages, 10 s per endpoint, release build
 #   bench/run.sh --packages 100000    # the read table at another scale
-#   bench/run.sh --smoke              # seconds, debug build, no targets: keeps the harness from rotting
+#   bench/run.sh --smoke              # seconds, debug build, no targets: keeps this and bench/publish.sh from rotting
 #
 # Installs nginx and wrk from Debian when missing. Everything listens on 127.0.0.1 only, and every
 # load run is bounded in time.
@@ -78,6 +78,7 @@ for i in $(seq 1 "$export_limit"); do
   export_path "$p"; export_path "$p/1.0.0"; export_path "$p/1.0.0/Package.swift"; export_path "$p/1.0.0.zip"
 done
 export_path "/big/pkg000001/1.0.0.zip"
+export_path "/healthz"
 mkdir -p "$work/www/identifiers"
 curl -fs "http://127.0.0.1:$port/identifiers?url=https://github.com/seed/pkg000001.git" -o "$work/www/identifiers/__self"
 
@@ -98,6 +99,7 @@ http {
     default_type application/json;
     location ~ \.zip\$ { default_type application/zip; try_files \$uri/__self =404; }
     location ~ Package\.swift\$ { default_type text/x-swift; try_files \$uri/__self =404; }
+    location = /healthz { default_type text/plain; try_files \$uri/__self =404; }
     location / { try_files \$uri/__self =404; }
   }
 }
@@ -107,7 +109,7 @@ nginx_started=1
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$nport/seed/pkg000001" && break; sleep 0.05; done
 
 # Both must serve the same bytes, or the comparison means nothing.
-for path in /seed/pkg000001 /seed/pkg000001/1.0.0 /seed/pkg000001/1.0.0/Package.swift /seed/pkg000001/1.0.0.zip \
+for path in /healthz /seed/pkg000001 /seed/pkg000001/1.0.0 /seed/pkg000001/1.0.0/Package.swift /seed/pkg000001/1.0.0.zip \
             /big/pkg000001/1.0.0.zip "/identifiers?url=https://github.com/seed/pkg000001.git"; do
   a=$(curl -fs "http://127.0.0.1:$port$path" | sha256sum); b=$(curl -fs "http://127.0.0.1:$nport$path" | sha256sum)
   [ "$a" = "$b" ] || { echo "nginx and bulwark serve different bytes for $path" >&2; exit 1; }
@@ -124,6 +126,7 @@ measure() { # url script [env...]
 }
 
 rows=(
+  "healthz|/healthz|"
   "release list|/seed/pkg000001|/seed/pkg%06d"
   "release metadata|/seed/pkg000001/1.0.0|/seed/pkg%06d/1.0.0"
   "manifest|/seed/pkg000001/1.0.0/Package.swift|/seed/pkg%06d/1.0.0/Package.swift"
@@ -157,3 +160,11 @@ echo
 echo "packages: $packages × 3 releases; start-up to first 200: ${startup_ms} ms; bulwark peak RSS: $((rss_kib / 1024)) MiB; data dir: $(du -sh "$work/data" | cut -f1)"
 echo "wrk -t2 -c$connections -d${duration}s; nginx: 2 workers, sendfile on, access log off; build: $config"
 [ "$packages" -le 1000 ] || echo "note: nginx serves the first 1000 packages only (random rows compare against that set)"
+
+if [ "$config" = debug ]; then
+  # The smoke also runs the publish harness for a few seconds, so it can't rot either.
+  BULWARK_BIN=$B bench/publish.sh --smoke
+  # And the second-factor micro-benchmark, when it was built beside bulwark (swift build --build-tests does).
+  crypto="$(dirname "$B")/bulwark-crypto-bench"
+  if [ -x "$crypto" ]; then echo; "$crypto" --iterations 200; fi
+fi

@@ -28,6 +28,7 @@ extension PostgresStore {
         let logger = logger
         let schema = url.schema
         do {
+            try await untilRunning()
             if let preparation { try await preparation.value }
             return try await Self.withConnection(client: client, timeout: .seconds(url.connectTimeoutSeconds)) { connection in
                 try await Self.migrate(on: connection, creatingSchema: schema, logger: logger)

@@ -23,6 +23,9 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Set just before the pool's `run()` starts: a lease asked for earlier makes PostgresNIO log
+    /// a warning (which the CLI would print next to its one-line answer).
+    private let running: LeaseFlag
     /// Work that must finish before the first operation (tests create their schema here).
     let preparation: Task<Void, any Error>?
 
@@ -41,7 +44,12 @@ public final class PostgresStore: Sendable {
         if backgroundLogger.logLevel > .debug { backgroundLogger.logLevel = max(backgroundLogger.logLevel, .notice) }
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: backgroundLogger)
         self.client = client
-        runner = Task { await client.run() }
+        let running = LeaseFlag()
+        self.running = running
+        runner = Task {
+            running.set()
+            await client.run()
+        }
         if let preparing {
             preparation = Task { try await preparing(client, logger) }
         } else {
@@ -67,9 +75,17 @@ public final class PostgresStore: Sendable {
 
     // MARK: Running SQL
 
+    /// Waits until the pool's task has started `run()` (normally at once; bounded, just in case).
+    func untilRunning() async throws {
+        guard !running.isSet else { return }
+        for _ in 0..<1_000 where !running.isSet { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+
     /// Runs `body` with a pooled connection, mapping driver errors to ``BulwarkError``.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
+            try await untilRunning()
             if let preparation { try await preparation.value }
             return try await Self.withConnection(client: client, timeout: .seconds(url.connectTimeoutSeconds), body)
         } catch {

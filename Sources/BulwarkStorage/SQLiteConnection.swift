@@ -49,7 +49,7 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         db = handle
         sqlite3_busy_timeout(db, 10_000)
-        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
     }
 
     deinit {

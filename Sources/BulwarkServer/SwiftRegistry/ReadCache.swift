@@ -62,7 +62,7 @@ final class ReadCache: Sendable {
     let maxBytes: Int
     private let now: @Sendable () -> Date
 
-    init(ttl: TimeInterval, maxEntries: Int, maxBytes: Int = 48 * 1024 * 1024, now: @escaping @Sendable () -> Date) {
+    init(ttl: TimeInterval, maxEntries: Int, maxBytes: Int = 32 * 1024 * 1024, now: @escaping @Sendable () -> Date) {
         self.ttl = ttl
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes

@@ -166,41 +166,44 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     func archive(_ request: Request, context: Context, version: String) async throws -> Response {
         let (_, release) = try await findRelease(context, version)
-        let location = try await storage.blobs.location(forChecksum: release.checksum)
-        if case .redirect(let url) = location {
-            // A short-lived presigned URL: the client fetches the bytes from the object store.
-            var headers = HTTPFields()
-            headers[.location] = url.absoluteString
-            headers[.cacheControl] = "no-store"
-            headers[.digest] = "sha-256=\(Data(Self.hexBytes(release.checksum)).base64EncodedString())"
-            return Response(status: .seeOther, headers: headers)
-        }
-        let missing = "the archive of \(release.package) \(release.version) is missing from storage"
         let body: ResponseBody
         if let bytes = cache.archive(release.checksum) {
+            // In memory already: no storage call (only archives of local or proxied stores get there).
             body = ResponseBody(byteBuffer: bytes)
-        } else if release.archiveSize <= Int64(cache.smallArchiveLimit), cache.isEnabled {
-            // Small archives are read once and then served from memory; they never change.
-            let bytes: ByteBuffer
-            if case .file(let path) = location {
-                bytes = try await NIOThreadPool.singleton.runIfActive {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw BulwarkError.internalError(missing) }
-                    return ByteBuffer(bytes: data)
+        } else {
+            let missing = "the archive of \(release.package) \(release.version) is missing from storage"
+            let location = try await storage.blobs.location(forChecksum: release.checksum)
+            if case .redirect(let url) = location {
+                // A short-lived presigned URL: the client fetches the bytes from the object store.
+                var headers = HTTPFields()
+                headers[.location] = url.absoluteString
+                headers[.cacheControl] = "no-store"
+                headers[.digest] = "sha-256=\(Data(Self.hexBytes(release.checksum)).base64EncodedString())"
+                return Response(status: .seeOther, headers: headers)
+            }
+            if release.archiveSize <= Int64(cache.smallArchiveLimit), cache.isEnabled {
+                // Small archives are read once and then served from memory; they never change.
+                let bytes: ByteBuffer
+                if case .file(let path) = location {
+                    bytes = try await NIOThreadPool.singleton.runIfActive {
+                        guard let data = FileManager.default.contents(atPath: path) else { throw BulwarkError.internalError(missing) }
+                        return ByteBuffer(bytes: data)
+                    }
+                } else {
+                    let stream = try await storage.blobs.open(checksum: release.checksum)
+                    guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
+                    bytes = try await stream.collect(upTo: cache.smallArchiveLimit)
                 }
+                cache.setArchive(release.checksum, bytes)
+                body = ResponseBody(byteBuffer: bytes)
+            } else if case .file(let path) = location {
+                body = try await fileIO.loadFile(path: path, context: context)
             } else {
+                // Proxied from the object store as a stream, with the same headers as a file.
                 let stream = try await storage.blobs.open(checksum: release.checksum)
                 guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
-                bytes = try await stream.collect(upTo: cache.smallArchiveLimit)
+                body = ResponseBody(asyncSequence: stream)
             }
-            cache.setArchive(release.checksum, bytes)
-            body = ResponseBody(byteBuffer: bytes)
-        } else if case .file(let path) = location {
-            body = try await fileIO.loadFile(path: path, context: context)
-        } else {
-            // Proxied from the object store as a stream, with the same headers as a file.
-            let stream = try await storage.blobs.open(checksum: release.checksum)
-            guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
-            body = ResponseBody(asyncSequence: stream)
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"

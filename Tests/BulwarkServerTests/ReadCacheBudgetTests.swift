@@ -1,0 +1,59 @@
+import BulwarkCore
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+
+@testable import BulwarkServer
+
+/// The read cache stays within its byte budget however many packages are read (issue 7: RSS under
+/// load at a million packages), and keeps its byte count right through invalidations.
+@Suite struct ReadCacheBudgetTests {
+    static func cache(maxBytes: Int) -> ReadCache {
+        ReadCache(ttl: 60, maxEntries: 1_000_000, maxBytes: maxBytes, now: { Date(timeIntervalSince1970: 1_000) })
+    }
+
+    @Test func responsesStayWithinTheByteBudget() {
+        let cache = Self.cache(maxBytes: 64 * 1024)
+        let body = ByteBuffer(repeating: 0x41, count: 1_000)
+        for i in 0..<1_000 {
+            cache.set(package: "seed.pkg\(i)", key: "/seed/pkg\(i)", headers: [.contentType: "application/json"], body: body)
+            #expect(cache.bytesHeld.responses <= 64 * 1024)
+        }
+        // The newest entry is always kept.
+        #expect(cache.get(package: "seed.pkg999", key: "/seed/pkg999")?.body == body)
+    }
+
+    @Test func invalidationGivesTheBytesBack() {
+        let cache = Self.cache(maxBytes: 1 << 20)
+        let body = ByteBuffer(repeating: 0x41, count: 500)
+        cache.set(package: "a.b", key: "/a/b", headers: [:], body: body)
+        cache.set(package: "a.b", key: "/a/b/1.0.0", headers: [:], body: body)
+        cache.set(package: "/identifiers", key: "/identifiers?url=x", headers: [:], body: body)
+        cache.set(package: "a.b", key: "/a/b", headers: [:], body: body)  // replaced, not counted twice
+        let three = cache.bytesHeld.responses
+        #expect(three > 1_500)
+        cache.invalidate(package: "a.b")
+        #expect(cache.bytesHeld.responses == ReadCache.cost(key: "/identifiers?url=x", headers: [:], body: body))
+        cache.invalidateAll()
+        #expect(cache.bytesHeld.responses == 0)
+    }
+
+    @Test func releasesStayWithinTheByteBudget() throws {
+        let cache = Self.cache(maxBytes: 32 * 1024)
+        for i in 0..<500 {
+            let release = Release(
+                package: try PackageIdentifier(scope: "seed", name: "pkg\(i)"), version: try SemanticVersion("1.0.0"),
+                checksum: String(repeating: "a", count: 64), archiveSize: 1, metadata: Array(repeating: 1, count: 300),
+                archiveSignature: nil, metadataSignature: nil,
+                manifests: [ReleaseManifest(filename: "Package.swift", toolsVersion: "5.9", bytes: Array(repeating: 2, count: 200))],
+                repositoryURLs: ["github.com/seed/pkg\(i)"], publishedAt: Date(timeIntervalSince1970: 0), publisher: "seed"
+            )
+            cache.setRelease("seed.pkg\(i)@1.0.0", release)
+            #expect(cache.bytesHeld.releases <= 32 * 1024)
+        }
+        #expect(cache.release("seed.pkg499@1.0.0") != nil)
+        cache.invalidateRelease("seed.pkg499@1.0.0")
+        #expect(cache.release("seed.pkg499@1.0.0") == nil)
+    }
+}
