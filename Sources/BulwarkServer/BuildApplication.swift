@@ -59,6 +59,7 @@ public func buildRouter(
     typealias Context = BulwarkRequestContext
     var storage = storage
     storage.releases = TimedReleaseStore(storage.releases, metrics: metrics)
+    storage.reads = TimedRegistryReads(storage.reads, metrics: metrics)
     let router = Router(context: Context.self)
     // The client's address, for every per-IP limit, lock and record: the TCP peer, or behind a
     // trusted proxy the address it forwards (ClientAddressMiddleware, first in the chain).

@@ -52,10 +52,8 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     public func release(_ id: PackageIdentifier, version: SemanticVersion) throws -> Release? {
         let key: [SQLiteValue] = [.text(id.canonicalKey), .text(version.precedenceKey)]
         let (rows, manifestRows, urlRows) = try connection.locked {
-            let rows = try connection.query("""
-                SELECT p.scope, p.name, r.version, r.checksum, r.archive_size, r.metadata, r.archive_signature,
-                       r.archive_signature_format, r.metadata_signature, r.metadata_signature_format, r.published_at, r.publisher
-                FROM releases r JOIN packages p ON p.key = r.package_key
+            let rows = try connection.query(Self.releaseColumns + """
+                 FROM releases r JOIN packages p ON p.key = r.package_key
                 WHERE r.package_key = ? AND r.version_key = ?
                 """, key)
             guard !rows.isEmpty else { return ([[SQLiteValue]](), [[SQLiteValue]](), [[SQLiteValue]]()) }
@@ -65,6 +63,20 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
             return (rows, manifests, urls)
         }
         guard let r = rows.first else { return nil }
+        return try Self.releaseValue(
+            r, of: id,
+            manifests: manifestRows.map { ReleaseManifest(filename: $0[0].string ?? "", toolsVersion: $0[1].string, bytes: $0[2].bytes ?? []) },
+            repositoryURLs: urlRows.compactMap { $0[0].string }
+        )
+    }
+
+    /// The columns ``releaseValue(_:of:manifests:repositoryURLs:)`` reads, from `releases r` joined with `packages p`.
+    static let releaseColumns = """
+        SELECT p.scope, p.name, r.version, r.checksum, r.archive_size, r.metadata, r.archive_signature,
+               r.archive_signature_format, r.metadata_signature, r.metadata_signature_format, r.published_at, r.publisher
+        """
+
+    static func releaseValue(_ r: [SQLiteValue], of id: PackageIdentifier, manifests: [ReleaseManifest], repositoryURLs: [String]) throws -> Release {
         guard let scope = r[0].string, let name = r[1].string, let v = r[2].string, let checksum = r[3].string,
             let size = r[4].int, let publishedAt = r[10].date, let publisher = r[11].string
         else { throw BulwarkError.internalError("a stored release of \(id) is incomplete") }
@@ -80,8 +92,8 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
             metadata: r[5].bytes,
             archiveSignature: signature(r[6], r[7]),
             metadataSignature: signature(r[8], r[9]),
-            manifests: manifestRows.map { ReleaseManifest(filename: $0[0].string ?? "", toolsVersion: $0[1].string, bytes: $0[2].bytes ?? []) },
-            repositoryURLs: urlRows.compactMap { $0[0].string },
+            manifests: manifests,
+            repositoryURLs: repositoryURLs,
             publishedAt: publishedAt,
             publisher: publisher
         )

@@ -67,6 +67,8 @@ public struct Storage: Sendable {
     public var lifecycle: any ReleaseLifecycleStore
     /// Per-package roles (owner, maintainer) and invitations.
     public var maintainers: any MaintainerStore
+    /// What the read API asks for, in one round trip per request where the store can.
+    public var reads: any RegistryReadStore
     public var blobs: any BlobStore
     /// What `/readyz` checks: the database and the blob store, each asked directly.
     public var readiness: [any ReadinessCheck] = []
@@ -86,6 +88,7 @@ public struct Storage: Sendable {
         // The store that holds the releases must refuse tombstoned versions, so it holds them too.
         self.lifecycle = lifecycle ?? (releases as? any ReleaseLifecycleStore) ?? UnsupportedLifecycleStore()
         self.maintainers = maintainers ?? (scopes as? any MaintainerStore) ?? UnsupportedMaintainerStore()
+        self.reads = (releases as? any RegistryReadStore) ?? ComposedRegistryReads(releases: releases, lifecycle: self.lifecycle)
     }
 
     /// The embedded default: SQLite and files under `dataDirectory`.

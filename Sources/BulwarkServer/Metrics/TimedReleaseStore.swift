@@ -49,6 +49,28 @@ struct TimedReleaseStore: ReleaseStore {
     }
 }
 
+/// A ``RegistryReadStore`` that records its calls' durations like ``TimedReleaseStore``
+/// (`store="reads"`).
+struct TimedRegistryReads: RegistryReadStore {
+    let base: any RegistryReadStore
+    private let versionsTimer: CoreMetrics.Timer
+    private let releaseTimer: CoreMetrics.Timer
+
+    init(_ base: any RegistryReadStore, metrics: BulwarkMetrics) {
+        self.base = base
+        versionsTimer = metrics.storageTimer(store: "reads", operation: "package-versions")
+        releaseTimer = metrics.storageTimer(store: "reads", operation: "release")
+    }
+
+    func packageVersions(_ id: PackageIdentifier) async throws -> PackageVersions? {
+        try await timed(versionsTimer) { try await base.packageVersions(id) }
+    }
+
+    func releaseForReading(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release? {
+        try await timed(releaseTimer) { try await base.releaseForReading(id, version: version) }
+    }
+}
+
 /// Runs `body` and records its duration in `timer`, also when it throws.
 func timed<T>(_ timer: CoreMetrics.Timer, _ body: () async throws -> T) async rethrows -> T {
     let start = ContinuousClock.now

@@ -58,25 +58,35 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         if id.name.hasSuffix(".json"), let trimmed = try? PackageIdentifier(scope: id.scope, name: String(id.name.dropLast(5))) {
             id = trimmed
         }
-        guard let canonical = try await storage.releases.package(id) else { throw BulwarkError.notFound("package \(id) not found") }
+        guard let known = try await storage.reads.packageVersions(id) else { throw BulwarkError.notFound("package \(id) not found") }
+        let canonical = known.package
         // Yanked and deleted versions stay listed with a problem (SE-0292): resolvers skip them.
-        let problems = try await Self.problems(of: canonical, storage: storage)
-        let available = try await storage.releases.releases(of: canonical).map(\.version)
-        let versions = (available + problems.deleted).sorted(by: >)
+        let details = Self.problemDetails(known)
+        let versions = (known.releases + known.deleted.map(\.version)).sorted(by: >)
         let page = try Self.page(request)
         let pageCount = max(1, (versions.count + releasesPerPage - 1) / releasesPerPage)
         guard page <= pageCount else { throw BulwarkError.notFound("page \(page) of \(canonical)'s releases doesn't exist (\(pageCount) pages)") }
-        let slice = versions.dropFirst((page - 1) * releasesPerPage).prefix(releasesPerPage)
+        // Keys in the order JSONSerialization's .sortedKeys wrote them (clients don't care; diffs of responses do).
+        let slice = versions.dropFirst((page - 1) * releasesPerPage).prefix(releasesPerPage).sorted { $0.description < $1.description }
 
         let base = paths.baseURL(for: request)
-        var releases: [String: Any] = [:]
+        var json = JSONText(capacity: 64 + slice.count * (base.utf8.count + 64))
+        json.beginObject()
+        json.key("releases")
+        json.beginObject()
         for version in slice {
-            var entry: [String: Any] = ["url": paths.releaseURL(base, canonical, version)]
-            if let detail = problems.details[version.precedenceKey] { entry["problem"] = ["status": 410, "title": "Gone", "detail": detail] }
-            releases[version.description] = entry
+            json.key(version.description)
+            json.beginObject()
+            if let detail = details[version.precedenceKey] { Self.writeGone(&json, detail: detail) }
+            json.member("url", paths.releaseURL(base, canonical, version))
+            json.endObject()
         }
+        json.endObject()
+        json.endObject()
+
+        let available = known.releases
         var links: [String] = []
-        if let latest = Self.latest(available.filter { problems.details[$0.precedenceKey] == nil }) ?? Self.latest(available) { links.append("<\(paths.releaseURL(base, canonical, latest))>; rel=\"latest-version\"") }
+        if let latest = Self.latest(available.filter { details[$0.precedenceKey] == nil }) ?? Self.latest(available) { links.append("<\(paths.releaseURL(base, canonical, latest))>; rel=\"latest-version\"") }
         let listURL = "\(base)/\(canonical.scope)/\(canonical.name)"
         if pageCount > 1 {
             links.append("<\(listURL)?page=1>; rel=\"first\"")
@@ -85,17 +95,26 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             links.append("<\(listURL)?page=\(pageCount)>; rel=\"last\"")
         }
         var headers = HTTPFields()
+        headers[.contentType] = "application/json"
         if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
-        return try Self.json(["releases": releases], headers: headers)
+        return Rendered(headers: headers, body: ByteBuffer(bytes: json.bytes))
     }
 
-    /// The problem details of a package's yanked and deleted versions (by precedence key), and the deleted versions.
-    static func problems(of id: PackageIdentifier, storage: Storage) async throws -> (details: [String: String], deleted: [SemanticVersion]) {
-        var details: [String: String] = [:]
-        for y in try await storage.lifecycle.yanks(of: id) { details[y.version.precedenceKey] = y.yank.reason }
-        let tombstones = try await storage.lifecycle.tombstones(of: id)
-        for t in tombstones { details[t.version.precedenceKey] = "this release was removed from the registry on \(Timestamp.iso8601(t.deletedAt))" }
-        return (details, tombstones.map(\.version))
+    /// The problem detail of each yanked or deleted version, by precedence key.
+    static func problemDetails(_ known: PackageVersions) -> [String: String] {
+        var details = known.yankReasons
+        for d in known.deleted { details[d.version.precedenceKey] = "this release was removed from the registry on \(Timestamp.iso8601(d.deletedAt))" }
+        return details
+    }
+
+    /// `"problem":{"detail":…,"status":410,"title":"Gone"}`, the mark of a yanked or deleted version.
+    static func writeGone(_ json: inout JSONText, detail: String) {
+        json.key("problem")
+        json.beginObject()
+        json.member("detail", detail)
+        json.member("status", 410)
+        json.member("title", "Gone")
+        json.endObject()
     }
 
     /// The newest release, preferring releases over pre-releases.
@@ -116,27 +135,35 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         let (id, release) = try await findRelease(context, versionString)
         let base = paths.baseURL(for: request)
 
-        var resource: [String: Any] = ["name": "source-archive", "type": "application/zip", "checksum": release.checksum]
+        // Yanked: still downloadable, but marked like in the release list. The links need every version.
+        guard let known = try await storage.reads.packageVersions(id) else { throw BulwarkError.notFound("package \(id) not found") }
+        var json = JSONText(capacity: 512 + (release.metadata?.count ?? 2))
+        json.beginObject()
+        json.member("id", release.package.description)
+        // The metadata is served exactly as uploaded (it was checked to be a JSON object at publish).
+        json.key("metadata")
+        if let metadata = release.metadata { json.rawValue(metadata) } else { json.rawValue("{}".utf8) }
+        if let reason = known.yankReasons[release.version.precedenceKey] { Self.writeGone(&json, detail: reason) }
+        json.member("publishedAt", Timestamp.iso8601(release.publishedAt))
+        json.key("resources")
+        json.beginArray()
+        json.beginObject()
+        json.member("checksum", release.checksum)
+        json.member("name", "source-archive")
         if let signature = release.archiveSignature {
-            resource["signing"] = ["signatureBase64Encoded": Data(signature.bytes).base64EncodedString(), "signatureFormat": signature.format]
+            json.key("signing")
+            json.beginObject()
+            json.member("signatureBase64Encoded", Data(signature.bytes).base64EncodedString())
+            json.member("signatureFormat", signature.format)
+            json.endObject()
         }
-        var body: [String: Any] = [
-            "id": release.package.description,
-            "version": release.version.description,
-            "resources": [resource],
-            "metadata": "__METADATA__",
-            "publishedAt": Timestamp.iso8601(release.publishedAt),
-        ]
-        // Still downloadable, but marked like in the release list.
-        if let yank = try await storage.lifecycle.yank(of: id, version: release.version) {
-            body["problem"] = ["status": 410, "title": "Gone", "detail": yank.reason]
-        }
-        // The metadata is served exactly as uploaded: splice its bytes in rather than re-encoding them.
-        var data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        let metadata = release.metadata.map { Data($0) } ?? Data("{}".utf8)
-        if let range = data.range(of: Data("\"__METADATA__\"".utf8)) { data.replaceSubrange(range, with: metadata) }
+        json.member("type", "application/zip")
+        json.endObject()
+        json.endArray()
+        json.member("version", release.version.description)
+        json.endObject()
 
-        let versions = try await storage.releases.releases(of: id).map(\.version).sorted()
+        let versions = known.releases.sorted()
         var links: [String] = []
         if let latest = Self.latest(versions) { links.append("<\(paths.releaseURL(base, release.package, latest))>; rel=\"latest-version\"") }
         if let i = versions.firstIndex(of: release.version) {
@@ -146,7 +173,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if !links.isEmpty { headers[.link] = links.joined(separator: ", ") }
-        return Rendered(headers: headers, body: ByteBuffer(bytes: data))
+        return Rendered(headers: headers, body: ByteBuffer(bytes: json.bytes))
     }
 
     func findRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release) {
@@ -154,7 +181,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         let version = try SemanticVersion(versionString)
         let key = id.canonicalKey + "@" + version.precedenceKey
         if let release = cache.release(key) { return (id, release) }
-        guard let release = try await storage.releases.release(id, version: version) else {
+        guard let release = try await storage.reads.releaseForReading(id, version: version) else {
             if let tombstone = try await storage.lifecycle.tombstone(of: id, version: version) {
                 throw BulwarkError(.gone, "version \(tombstone.version) of \(tombstone.package) was removed from the registry on \(Timestamp.iso8601(tombstone.deletedAt))")
             }
@@ -277,14 +304,16 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         }
         let ids = try await storage.releases.packages(forRepositoryURL: normalized)
         guard !ids.isEmpty else { throw BulwarkError.notFound("no package is published from \(raw)") }
-        return try Self.json(["identifiers": ids.map(\.description)])
-    }
-
-    static func json(_ object: [String: Any], headers: HTTPFields = [:]) throws -> Rendered {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        var headers = headers
+        var json = JSONText()
+        json.beginObject()
+        json.key("identifiers")
+        json.beginArray()
+        for id in ids { json.string(id.description) }
+        json.endArray()
+        json.endObject()
+        var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Rendered(headers: headers, body: ByteBuffer(bytes: data))
+        return Rendered(headers: headers, body: ByteBuffer(bytes: json.bytes))
     }
 }
 
