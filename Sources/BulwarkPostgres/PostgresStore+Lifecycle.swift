@@ -122,11 +122,20 @@ extension PostgresStore: ReleaseLifecycleStore {
     }
 
     public func recordPackageEvent(_ event: PackageEvent) async throws {
-        try await rows("""
-            INSERT INTO package_events (package_key, package, version, kind, actor, credential_kind, credential_id, detail, ip, at)
-            VALUES (\(event.package.canonicalKey), \(event.package.description), \(event.version?.description), \(event.kind.rawValue),
-                \(event.actor), \(event.credential.kind.rawValue), \(event.credential.id), \(event.detail), \(event.ip), \(Self.seconds(event.at)))
-            """)
+        try await rows(Self.eventInsert(event))
+    }
+
+    /// Appends one audit event inside the caller's transaction.
+    static func insertEvent(_ event: PackageEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.all(eventInsert(event), logger)
+    }
+
+    private static func eventInsert(_ event: PackageEvent) -> PostgresQuery {
+        """
+        INSERT INTO package_events (package_key, package, version, kind, actor, credential_kind, credential_id, detail, ip, at)
+        VALUES (\(event.package.canonicalKey), \(event.package.description), \(event.version?.description), \(event.kind.rawValue),
+            \(event.actor), \(event.credential.kind.rawValue), \(event.credential.id), \(event.detail), \(event.ip), \(seconds(event.at)))
+        """
     }
 
     public func packageEvents(of id: PackageIdentifier, limit: Int) async throws -> [PackageEvent] {

@@ -82,6 +82,21 @@ extension PostgresStore: ReleaseStore {
         try await insertMany([release])
     }
 
+    /// The release's rows and its audit event in one transaction: a refused insert (conflict,
+    /// tombstone) rolls the event back with it.
+    public func insert(_ release: Release, recording event: PackageEvent) async throws {
+        try event.requireAbout(release)
+        let logger = logger
+        do {
+            try await transaction { connection in
+                try await Self.insertRow(release, on: connection, logger: logger)
+                try await Self.insertEvent(event, on: connection, logger: logger)
+            }
+        } catch let error where Self.isConstraintViolation(error) {
+            throw BulwarkError.conflict("a release with version \(release.version) of \(release.package) already exists")
+        }
+    }
+
     /// All releases in one transaction. The primary key (package, version precedence) makes a
     /// second insert of a version fail, also between instances: of concurrent inserts of one
     /// version the first to commit wins and the others get `.conflict`.

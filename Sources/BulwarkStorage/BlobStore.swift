@@ -14,8 +14,10 @@ public protocol BlobStore: Sendable {
     func makeTemporaryFile() throws -> URL
     /// Stores a finished temporary file under its checksum, durably, and removes the temporary
     /// file. When this returns the bytes survive a crash of this process (files: fsynced, renamed,
-    /// directory fsynced; S3: uploaded and acknowledged, size verified). Committing bytes that are
-    /// already stored is a no-op. A malformed checksum is refused before anything is touched.
+    /// directory fsynced; S3: uploaded and acknowledged, size verified). The caller need not sync
+    /// the temporary file itself: durability is this method's job (a file store syncs it exactly
+    /// once, before the rename). Committing bytes that are already stored removes the temporary
+    /// file and keeps the stored one. A malformed checksum is refused before anything is touched.
     func commit(temporaryFile: URL, checksum: String) async throws
     /// How to serve the bytes with this checksum. No I/O beyond what the answer needs.
     func location(forChecksum checksum: String) async throws -> BlobLocation
@@ -153,12 +155,17 @@ public struct FileBlobStore: BlobStore {
         let destination = path(forChecksum: checksum)
         let directory = (destination as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.fsync(path: temporaryFile.path)
         if FileManager.default.fileExists(atPath: destination) {
-            // Same bytes already stored (content addressed): keep the existing file.
+            // Same bytes already stored (content addressed): keep the existing file, whose bytes
+            // were synced before its rename. Its directory entry is synced again in case that
+            // rename was a concurrent commit's that hasn't synced the directory yet.
             try? FileManager.default.removeItem(at: temporaryFile)
+            try Self.fsync(path: directory)
             return
         }
+        // The only sync of the bytes (uploads aren't synced while they are received): before the
+        // rename, so the name never points at bytes a crash could lose.
+        try Self.fsync(path: temporaryFile.path)
         guard rename(temporaryFile.path, destination) == 0 else {
             throw BulwarkError.internalError("can't move the archive into place (errno \(errno))")
         }

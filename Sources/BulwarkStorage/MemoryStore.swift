@@ -47,6 +47,14 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
         releasesByPackage[key, default: [:]][release.version.precedenceKey] = r
     }
 
+    /// One actor turn: the insert checks everything before it changes anything, so a refused
+    /// insert records no event.
+    public func insert(_ release: Release, recording event: PackageEvent) throws {
+        try event.requireAbout(release)
+        try insert(release)
+        recordPackageEvent(event)
+    }
+
     public func insertMany(_ releases: [Release]) throws {
         var keys = Set<String>()
         for r in releases {

@@ -115,16 +115,19 @@ extension SQLiteStore: ReleaseLifecycleStore {
     }
 
     public func recordPackageEvent(_ event: PackageEvent) throws {
-        try connection.locked {
-            _ = try connection.query("""
-                INSERT INTO package_events (package_key, package, version, kind, actor, credential_kind, credential_id, detail, ip, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    .text(event.package.canonicalKey), .text(event.package.description), .optionalText(event.version?.description),
-                    .text(event.kind.rawValue), .text(event.actor), .text(event.credential.kind.rawValue), .optionalText(event.credential.id),
-                    .text(event.detail), .optionalText(event.ip), .date(event.at),
-                ])
-        }
+        try connection.locked { try insertEventRow(event) }
+    }
+
+    /// Appends one audit event; the caller holds the connection (or the transaction).
+    func insertEventRow(_ event: PackageEvent) throws {
+        try connection.query("""
+            INSERT INTO package_events (package_key, package, version, kind, actor, credential_kind, credential_id, detail, ip, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [
+                .text(event.package.canonicalKey), .text(event.package.description), .optionalText(event.version?.description),
+                .text(event.kind.rawValue), .text(event.actor), .text(event.credential.kind.rawValue), .optionalText(event.credential.id),
+                .text(event.detail), .optionalText(event.ip), .date(event.at),
+            ])
     }
 
     public func packageEvents(of id: PackageIdentifier, limit: Int) throws -> [PackageEvent] {

@@ -103,6 +103,19 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
         try insertMany([release])
     }
 
+    /// The release's rows and its audit event in one transaction (one WAL commit, one sync).
+    public func insert(_ release: Release, recording event: PackageEvent) throws {
+        try event.requireAbout(release)
+        do {
+            try connection.transaction {
+                try insertRow(release)
+                try insertEventRow(event)
+            }
+        } catch is SQLiteConstraintViolation {
+            throw BulwarkError.conflict("a release with version \(release.version) of \(release.package) already exists")
+        }
+    }
+
     public func insertMany(_ releases: [Release]) throws {
         do {
             try connection.transaction {

@@ -11,10 +11,27 @@ public protocol ReleaseStore: Sendable {
     func release(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release?
     /// Stores a release atomically; throws a `.conflict` ``BulwarkError`` if the version exists.
     func insert(_ release: Release) async throws
+    /// Stores a release and appends `event` (its `published` or `approved` entry) to the package's
+    /// audit log in the same transaction: both land or neither does. A refused insert (the version
+    /// exists or was deleted) records nothing. The event must be about this release's package and
+    /// version (an `.internalError` otherwise, before anything is written).
+    func insert(_ release: Release, recording event: PackageEvent) async throws
     /// Packages whose metadata lists a repository URL with this normalised form.
     func packages(forRepositoryURL normalized: String) async throws -> [PackageIdentifier]
     /// Stores many releases at once (seeding, imports); all or none of them.
     func insertMany(_ releases: [Release]) async throws
+}
+
+extension PackageEvent {
+    /// Throws unless this event is about `release` (same package key, same version precedence):
+    /// what ``ReleaseStore/insert(_:recording:)`` checks before writing anything.
+    public func requireAbout(_ release: Release) throws {
+        guard package.canonicalKey == release.package.canonicalKey, version?.precedenceKey == release.version.precedenceKey else {
+            throw BulwarkError.internalError(
+                "an audit event about \(package) \(version?.description ?? "(no version)") can't be recorded with the release \(release.package) \(release.version)"
+            )
+        }
+    }
 }
 
 extension ReleaseStore {

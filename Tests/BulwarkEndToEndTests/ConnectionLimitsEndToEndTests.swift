@@ -42,6 +42,18 @@ import Glibc
             let cut = try #require(closedAfter, "the slowloris connection was still open after 15 s")
             #expect(cut >= 1.5 && cut < 6, "cut off after \(cut) s (header timeout 2 s)")
 
+            // 1b. A keep-alive connection making requests for longer than the header timeout stays
+            // open (each response moves the deadline), and is closed ~2 s after it goes idle.
+            let busy = try RawConnection(port: port, from: "127.0.0.6", receiveTimeout: 8)
+            for _ in 0..<6 {
+                #expect(busy.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 200)
+                usleep(600_000)
+            }
+            let idleSince = Date()
+            #expect(busy.waitForClose(), "an idle keep-alive connection was not closed")
+            let idleFor = Date().timeIntervalSince(idleSince)
+            #expect(idleFor >= 0.8 && idleFor < 6, "closed \(idleFor) s after its last response (header timeout 2 s)")
+
             // 2. A body that stalls half-way is cut off after the body timeout.
             let stalled = try RawConnection(port: port, receiveTimeout: 8)
             _ = stalled.send("PUT /ops/pkg/1.0.0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n")

@@ -56,4 +56,30 @@ import Testing
         cache.invalidateRelease("seed.pkg499@1.0.0")
         #expect(cache.release("seed.pkg499@1.0.0") == nil)
     }
+
+    /// A flood of one-off reads (a million packages read at random) doesn't push out what is read
+    /// all the time: a hit moves an entry to the newer generation, and only the older one is dropped.
+    @Test func entriesReadOftenSurviveAFloodOfOneOffReads() {
+        let cache = Self.cache(maxBytes: 256 * 1024)
+        let body = ByteBuffer(repeating: 0x41, count: 1_000)
+        cache.set(package: "hot.pkg", key: "/hot/pkg", headers: [:], body: body)
+        for i in 0..<5_000 {
+            cache.set(package: "seed.pkg\(i)", key: "/seed/pkg\(i)", headers: [:], body: body)
+            if i % 50 == 0 { #expect(cache.get(package: "hot.pkg", key: "/hot/pkg")?.body == body) }
+            #expect(cache.bytesHeld.responses <= 256 * 1024)
+        }
+        #expect(cache.get(package: "hot.pkg", key: "/hot/pkg")?.body == body)
+        #expect(cache.get(package: "seed.pkg0", key: "/seed/pkg0") == nil)
+        #expect(cache.get(package: "seed.pkg4999", key: "/seed/pkg4999")?.body == body)
+    }
+
+    @Test func oneBusyPackageCannotTakeMoreThanItsShare() {
+        let cache = Self.cache(maxBytes: 64 * 1024)
+        let body = ByteBuffer(repeating: 0x41, count: 1_000)
+        for i in 0..<500 {
+            cache.set(package: "/identifiers", key: "/identifiers?url=\(i)", headers: [:], body: body)
+            #expect(cache.bytesHeld.responses <= 64 * 1024)
+        }
+        #expect(cache.get(package: "/identifiers", key: "/identifiers?url=499")?.body == body)
+    }
 }

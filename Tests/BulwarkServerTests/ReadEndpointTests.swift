@@ -146,6 +146,14 @@ import Testing
             #expect(response.headers[.cacheControl] == "public, immutable")
             let digest = Data(SHA256Bytes.of(archive)).base64EncodedString()
             #expect(response.headers[HTTPField.Name("Digest")!] == "sha-256=\(digest)")
+            // Later downloads use the headers kept with the cached release: the same bytes and headers.
+            for _ in 0..<2 {
+                let again = try await client.execute(uri: "/test/pkg/1.1.0.zip", method: .get)
+                #expect(Array(buffer: again.body) == archive)
+                #expect(again.headers[.contentDisposition] == response.headers[.contentDisposition])
+                #expect(again.headers[HTTPField.Name("Digest")!] == "sha-256=\(digest)")
+                #expect(again.headers[.contentLength] == String(archive.count))
+            }
         }
     }
 

@@ -249,6 +249,8 @@ extension TestClientProtocol {
             #expect(stale.json["type"] as? String == "https://bulwark.dev/problems/step-up-required")
             #expect(try await registry.storage.releases.release(id, version: try SemanticVersion("1.0.0")) != nil)
 
+            // Downloaded (twice: the second from the cached release and headers) before it is deleted.
+            for _ in 0..<2 { #expect(try await client.execute(uri: "/mona/pkg/1.0.0.zip", method: .get).status == .ok) }
             try await fixture.stepUp(cast.mona, cast.monaTOTP)
             let deleted = try await cast.mona.send(.delete, path)
             #expect(deleted.status == .ok, "\(deleted.text)")

@@ -169,6 +169,93 @@ import Testing
         #expect(try await store.packageEvents(of: try PackageIdentifier("test.none"), limit: 10).isEmpty)
     }
 
+    func published(_ id: String, _ version: String, at: Date, kind: PackageEvent.Kind = .published) throws -> PackageEvent {
+        PackageEvent(
+            package: try PackageIdentifier(id), version: try SemanticVersion(version), kind: kind, actor: "alice", credential: .token("t-1"),
+            ip: "192.0.2.1", at: at
+        )
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aReleaseAndItsPublishedEventLandTogether(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let id = try PackageIdentifier("mona.linkedlist")
+        let first = try published("Mona.LinkedList", "1.0.0", at: t0)
+        try await storage.releases.insert(try release("Mona.LinkedList", "1.0.0"), recording: first)
+        #expect(try await storage.releases.release(id, version: try SemanticVersion("1.0.0")) == (try release("Mona.LinkedList", "1.0.0")))
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [first])
+
+        // An approval's event goes the same way; the plain insert records nothing.
+        let approved = try published("Mona.LinkedList", "1.1.0+build.2", at: t0 + 5, kind: .approved)
+        try await storage.releases.insert(try release("Mona.LinkedList", "1.1.0"), recording: approved)
+        try await storage.releases.insert(try release("Mona.LinkedList", "1.2.0"))
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [approved, first])
+        #expect(try await storage.releases.releases(of: id).count == 3)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRefusedInsertRecordsNoEvent(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let id = try PackageIdentifier("test.pkg")
+        let first = try published("test.pkg", "1.0.0", at: t0)
+        try await storage.releases.insert(try release("test.pkg", "1.0.0"), recording: first)
+
+        // The version exists (SemVer precedence: build metadata ignored).
+        do {
+            try await storage.releases.insert(try release("TEST.PKG", "1.0.0+other"), recording: try published("TEST.PKG", "1.0.0+other", at: t0 + 1))
+            Issue.record("expected a conflict")
+        } catch let error as BulwarkError {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [first])
+
+        // The version was deleted: its tombstone refuses it, with no event.
+        try await storage.releases.insert(try release("test.pkg", "2.0.0"))
+        _ = try #require(try await storage.lifecycle.deleteRelease(id, version: try SemanticVersion("2.0.0"), by: "alice", at: t0 + 2))
+        do {
+            try await storage.releases.insert(try release("test.pkg", "2.0.0"), recording: try published("test.pkg", "2.0.0", at: t0 + 3))
+            Issue.record("expected a conflict")
+        } catch let error as BulwarkError {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try await storage.releases.release(id, version: try SemanticVersion("2.0.0")) == nil)
+
+        // An event about another release is refused before anything is written.
+        await #expect(throws: BulwarkError.self) {
+            try await storage.releases.insert(try release("test.pkg", "3.0.0"), recording: try published("test.pkg", "3.0.1", at: t0 + 4))
+        }
+        await #expect(throws: BulwarkError.self) {
+            try await storage.releases.insert(try release("test.pkg", "3.0.0"), recording: try published("test.other", "3.0.0", at: t0 + 4))
+        }
+        #expect(try await storage.releases.release(id, version: try SemanticVersion("3.0.0")) == nil)
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [first])
+        #expect(try await storage.lifecycle.packageEvents(of: try PackageIdentifier("test.other"), limit: 10).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentPublishesOfOneVersionRecordOneEvent(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<12 {
+                group.addTask {
+                    let event = PackageEvent(
+                        package: try! PackageIdentifier("race.pkg"), version: try! SemanticVersion("1.0.0+\(i)"), kind: .published,
+                        actor: "client-\(i)", credential: .token("t-\(i)"), ip: nil, at: self.t0
+                    )
+                    return (try? await storage.releases.insert(try self.release("race.pkg", "1.0.0+\(i)"), recording: event)) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 1)
+        let id = try PackageIdentifier("race.pkg")
+        let events = try await storage.lifecycle.packageEvents(of: id, limit: 100)
+        let stored = try #require(try await storage.releases.release(id, version: try SemanticVersion("1.0.0")))
+        #expect(events.count == 1)
+        // The one event is the winner's.
+        #expect(events.first?.version?.description == stored.version.description)
+    }
+
     @Test(arguments: Backend.allCases)
     func aTokenUseRecordsTimeAndAddress(backend: Backend) async throws {
         let storage = try backend.makeStorage()

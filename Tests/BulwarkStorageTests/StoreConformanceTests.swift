@@ -212,6 +212,20 @@ func makeRelease(_ id: String, _ version: String, urls: [String] = [], at date: 
         #expect(try blobs.removeTemporaryFiles() == 0)
     }
 
+    @Test func committingStoredBytesAgainKeepsThemAndRemovesTheTemporary() async throws {
+        let blobs = try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)"))
+        var checksum = ""
+        for _ in 0..<2 {
+            let temporary = try blobs.makeTemporaryFile()
+            try Data("same bytes".utf8).write(to: temporary)
+            checksum = try FileBlobStore.sha256(ofFileAt: temporary).checksum
+            try await blobs.commit(temporaryFile: temporary, checksum: checksum)
+            #expect(!FileManager.default.fileExists(atPath: temporary.path))
+        }
+        #expect(FileManager.default.contents(atPath: blobs.path(forChecksum: checksum)) == Data("same bytes".utf8))
+        #expect(try blobs.removeTemporaryFiles() == 0)
+    }
+
     @Test func aMalformedChecksumIsRefused() async throws {
         let blobs = try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)"))
         let temporary = try blobs.makeTemporaryFile()

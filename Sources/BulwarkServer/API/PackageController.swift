@@ -231,7 +231,11 @@ struct PackageController<Context: RequestContext>: Sendable {
         }
         var release = staged.release
         release.publishedAt = at
-        do { try await storage.releases.insert(release) } catch {
+        // The release and its `approved` event land together, or neither does.
+        let approval = await ReleaseLifecycleController<Context>.decisionEvent(
+            .approved, release, signedIn, method: method, storage: storage, ip: ip(context), at: at
+        )
+        do { try await storage.releases.insert(release, recording: approval) } catch {
             // The version was published some other way meanwhile: leave the staged release undecided.
             _ = try? await storage.policies.decide(id: staged.id, from: .approved, to: .pending, by: account, at: at)
             throw error
@@ -239,7 +243,6 @@ struct PackageController<Context: RequestContext>: Sendable {
         readCache.invalidate(package: id.canonicalKey)
         if !release.repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         await log.record(account, .releaseApproved, "\(id) \(release.version) (published by \(release.publisher)) with \(method)", ip: ip(context))
-        await ReleaseLifecycleController<Context>.recordDecision(.approved, release, signedIn, method: method, storage: storage, ip: ip(context), at: at)
         let url = paths.releaseURL(paths.baseURL(for: request), id, release.version)
         return try jsonResponse(["state": "approved", "version": release.version.description, "url": url])
     }

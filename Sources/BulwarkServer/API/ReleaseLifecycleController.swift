@@ -93,15 +93,24 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
     static func recordDecision(
         _ kind: PackageEvent.Kind, _ release: Release, _ signedIn: SignedIn, method: String, storage: Storage, ip: String?, at: Date
     ) async {
+        let event = await decisionEvent(kind, release, signedIn, method: method, storage: storage, ip: ip, at: at)
+        try? await storage.lifecycle.recordPackageEvent(event)
+    }
+
+    /// The audit event ``recordDecision(_:_:_:method:storage:ip:at:)`` records; an approval passes
+    /// it to ``ReleaseStore/insert(_:recording:)`` so it lands with the release.
+    static func decisionEvent(
+        _ kind: PackageEvent.Kind, _ release: Release, _ signedIn: SignedIn, method: String, storage: Storage, ip: String?, at: Date
+    ) async -> PackageEvent {
         var credential = CredentialUse(kind: .passkey)
         if method.hasPrefix("passkey '"), method.hasSuffix("'") {
             credential.id = String(method.dropFirst("passkey '".count).dropLast())
         } else if !method.hasPrefix("passkey") {
             credential = (try? await stepUpCredential(signedIn, storage: storage)) ?? CredentialUse(kind: .secondFactor)
         }
-        try? await storage.lifecycle.recordPackageEvent(PackageEvent(
+        return PackageEvent(
             package: release.package, version: release.version, kind: kind, actor: signedIn.account.name, credential: credential, ip: ip, at: at
-        ))
+        )
     }
 
     /// The path's package and version.

@@ -57,7 +57,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let bodyTimeout: TimeAmount?
     private var countedIP: String?
     private var admitted = false
+    /// When the connection is closed unless it makes progress, and why; nil while disarmed.
+    private var deadline: NIODeadline?
+    private var deadlineReason = "header-timeout"
+    /// The one timer task, and when it fires. Re-arming on every request only moves `deadline`;
+    /// the timer, when it fires early, schedules itself again for the new deadline. That keeps two
+    /// timer schedules and cancellations per request off the hot path.
     private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
     private var receivingBody = false
 
     init(counter: ConnectionCounter, limits: TrafficLimits, metrics: BulwarkMetrics? = nil) {
@@ -102,6 +109,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func release() {
         timer?.cancel()
         timer = nil
+        deadline = nil
         if let ip = countedIP {
             countedIP = nil
             counter.close(ip)
@@ -131,17 +139,32 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func disarm() {
-        timer?.cancel()
-        timer = nil
+        deadline = nil
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount?, reason: String = "header-timeout") {
-        disarm()
-        guard let timeout else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+        guard let timeout else { deadline = nil; return }
+        let at = NIODeadline.now() + timeout
+        deadline = at
+        deadlineReason = reason
+        if let firesAt = timerFiresAt, timer != nil, firesAt <= at { return }
+        schedule(context, at: at)
+    }
+
+    private func schedule(_ context: ChannelHandlerContext, at: NIODeadline) {
+        timer?.cancel()
+        timerFiresAt = at
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) { [weak self] in
             guard let self, self.timer != nil else { return }
             self.timer = nil
-            self.metrics?.recordConnectionClosed(reason: reason)
+            self.timerFiresAt = nil
+            guard let deadline = self.deadline else { return }  // disarmed since
+            if deadline > .now() {
+                self.schedule(context, at: deadline)
+                return
+            }
+            self.deadline = nil
+            self.metrics?.recordConnectionClosed(reason: self.deadlineReason)
             context.close(promise: nil)
         }
     }

@@ -40,6 +40,10 @@ struct TimedReleaseStore: ReleaseStore {
         try await timed(insertTimer) { try await base.insert(release) }
     }
 
+    func insert(_ release: Release, recording event: PackageEvent) async throws {
+        try await timed(insertTimer) { try await base.insert(release, recording: event) }
+    }
+
     func packages(forRepositoryURL normalized: String) async throws -> [PackageIdentifier] {
         try await timed(lookupTimer) { try await base.packages(forRepositoryURL: normalized) }
     }

@@ -12,8 +12,9 @@ import NIOPosix
 ///
 /// Order matters: credentials and cheap checks first (nothing read), then the body streamed to a
 /// temporary file, then every check on the archive, signatures and metadata, and only then the
-/// archive is moved into place durably and the release row committed. A crash at any point leaves
-/// either no release or a complete one.
+/// archive is moved into place durably and the release row committed, with its `published` audit
+/// event in the same transaction. A crash at any point leaves either no release or a complete one
+/// with its event.
 struct PublishController<Context: RequestContext>: Sendable {
     let storage: Storage
     let paths: RegistryPaths
@@ -28,12 +29,13 @@ struct PublishController<Context: RequestContext>: Sendable {
         router.put("/:scope/:name/:version", use: publish)
     }
 
-    /// Every token use goes into the package's audit log.
-    func recordUse(_ kind: PackageEvent.Kind, _ release: Release, _ publisher: Publisher, _ context: Context, detail: String = "") async {
-        try? await storage.lifecycle.recordPackageEvent(PackageEvent(
+    /// Every token use goes into the package's audit log: `published` in the release's own
+    /// transaction (``ReleaseStore/insert(_:recording:)``), `staged` right after staging.
+    func use(_ kind: PackageEvent.Kind, _ release: Release, _ publisher: Publisher, _ context: Context, detail: String = "") -> PackageEvent {
+        PackageEvent(
             package: release.package, version: release.version, kind: kind, actor: publisher.account, credential: .token(publisher.token.id),
             detail: detail, ip: ip(context), at: now()
-        ))
+        )
     }
 
     @Sendable func publish(_ request: Request, context: Context) async throws -> Response {
@@ -103,11 +105,13 @@ struct PublishController<Context: RequestContext>: Sendable {
         committed = true
         if policy.publishing == .approval {
             let response = try await stage(release, request: request, context: context)
-            if response.status == .accepted { await recordUse(.staged, release, publisher, context, detail: "waiting for approval") }
+            if response.status == .accepted {
+                try? await storage.lifecycle.recordPackageEvent(use(.staged, release, publisher, context, detail: "waiting for approval"))
+            }
             return response
         }
-        try await storage.releases.insert(release)
-        await recordUse(.published, release, publisher, context)
+        // The release and its `published` event: one transaction, so one commit to sync.
+        try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
         readCache.invalidate(package: id.canonicalKey)
         if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])

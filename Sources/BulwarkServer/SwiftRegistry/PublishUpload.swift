@@ -87,7 +87,9 @@ struct PublishUpload {
             }
         }
         try parser.finish()
-        try handle.synchronize()
+        // Not synced here: the blob store makes the bytes durable when it commits them (a file
+        // store fsyncs them once, before the rename; S3 has them acknowledged), and a temporary
+        // file lost in a crash is only an upload to send again.
         upload.archiveChecksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return upload
     }

@@ -20,14 +20,84 @@ final class ReadCache: Sendable {
         var cost = 0
     }
 
+    struct CachedRelease: Sendable {
+        let release: Release
+        let expires: Date
+        var cost: Int
+        /// The archive response's headers, built on the first download (digest, disposition, …).
+        var archiveHeaders: HTTPFields?
+    }
+
+    /// Two generations of entries: new entries go into `current`; when it is full, it becomes
+    /// `previous` and the old `previous` is dropped whole. A hit in `previous` moves the entry back
+    /// to `current`, so what is read often survives; what was read once (a million packages read at
+    /// random) ages out. Dropping a generation is a swap under the lock: the entries are freed after
+    /// it is released, so a full cache never stalls the other requests.
+    struct Generations<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+        var current: [Key: Value] = [:]
+        var previous: [Key: Value] = [:]
+        var currentCost = 0
+        var previousCost = 0
+        var totalCost: Int { currentCost + previousCost }
+        var count: Int { current.count + previous.count }
+
+        func lookup(_ key: Key) -> (Value, inCurrent: Bool)? {
+            if let v = current[key] { return (v, true) }
+            if let v = previous[key] { return (v, false) }
+            return nil
+        }
+
+        /// Inserts into `current` (replacing any copy in either generation); returns the generation
+        /// to free once the lock is released, if `current` had to be retired to make room.
+        mutating func insert(_ key: Key, _ value: Value, cost: Int, costOf: (Value) -> Int, limit: (count: Int, bytes: Int)) -> [Key: Value]? {
+            remove(key, costOf: costOf)
+            var retired: [Key: Value]?
+            if current.count >= max(1, limit.count / 2) || currentCost + cost > limit.bytes / 2 {
+                retired = previous
+                previous = current
+                previousCost = currentCost
+                current = [:]
+                currentCost = 0
+            }
+            current[key] = value
+            currentCost += cost
+            return retired
+        }
+
+        @discardableResult
+        mutating func remove(_ key: Key, costOf: (Value) -> Int) -> Value? {
+            if let old = current.removeValue(forKey: key) { currentCost -= costOf(old); return old }
+            if let old = previous.removeValue(forKey: key) { previousCost -= costOf(old); return old }
+            return nil
+        }
+
+        /// Changes an entry in whichever generation holds it; `change` returns the change in cost.
+        mutating func update(_ key: Key, _ change: (inout Value) -> Int) {
+            if current[key] != nil {
+                currentCost += change(&current[key]!)
+            } else if previous[key] != nil {
+                previousCost += change(&previous[key]!)
+            }
+        }
+
+        /// Empties both generations, returning them for freeing outside the lock.
+        mutating func removeAll() -> ([Key: Value], [Key: Value]) {
+            defer { current = [:]; previous = [:]; currentCost = 0; previousCost = 0 }
+            return (current, previous)
+        }
+    }
+
+    /// A package's cached responses by request key, and their total cost.
+    struct PackageEntries: Sendable {
+        var entries: [String: Entry] = [:]
+        var cost = 0
+    }
+
     private struct State {
-        /// package key → (request key → entry)
-        var packages: [String: [String: Entry]] = [:]
-        var count = 0
-        var responseBytes = 0
+        /// Rendered responses, by package key and then request key.
+        var responses = Generations<String, PackageEntries>()
         /// Releases don't change but can be deleted: they expire like responses (bounded like the rest).
-        var releases: [String: (release: Release, expires: Date, cost: Int)] = [:]
-        var releaseBytes = 0
+        var releases = Generations<String, CachedRelease>()
         /// Small archives by checksum (content-addressed, so never stale), within a byte budget.
         var archives: [String: ByteBuffer] = [:]
         var archiveBytes = 0
@@ -45,17 +115,22 @@ final class ReadCache: Sendable {
 
     func setArchive(_ checksum: String, _ bytes: ByteBuffer) {
         guard isEnabled, bytes.readableBytes <= smallArchiveLimit else { return }
-        state.withLock { state in
+        let retired = state.withLock { state -> [String: ByteBuffer]? in
+            var retired: [String: ByteBuffer]?
             if state.archiveBytes + bytes.readableBytes > archiveBudget {
-                state.archives.removeAll(keepingCapacity: true)
+                retired = state.archives
+                state.archives = [:]
                 state.archiveBytes = 0
             }
             if state.archives.updateValue(bytes, forKey: checksum) == nil { state.archiveBytes += bytes.readableBytes }
+            return retired
         }
+        _ = retired  // freed here, outside the lock
     }
 
     private let state = Mutex(State())
     let ttl: TimeInterval
+    /// The most packages with cached responses, and separately releases, kept (both generations together).
     let maxEntries: Int
     /// The most bytes (approximately) of rendered responses, and separately of releases, kept: with
     /// a million packages read at random, entries alone would not bound memory.
@@ -85,7 +160,7 @@ final class ReadCache: Sendable {
 
     /// Approximate bytes held by cached responses and releases (not archives).
     var bytesHeld: (responses: Int, releases: Int) {
-        state.withLock { ($0.responseBytes, $0.releaseBytes) }
+        state.withLock { ($0.responses.totalCost, $0.releases.totalCost) }
     }
 
     var isEnabled: Bool { ttl > 0 && maxEntries > 0 }
@@ -94,12 +169,17 @@ final class ReadCache: Sendable {
         guard isEnabled else { return nil }
         let at = now()
         return state.withLock { state in
-            guard let entry = state.packages[package]?[key] else { return nil }
+            guard let (group, inCurrent) = state.responses.lookup(package), let entry = group.entries[key] else { return nil }
             guard entry.expires > at else {
-                state.packages[package]?[key] = nil
-                state.count -= 1
-                state.responseBytes -= entry.cost
+                var rest = group
+                rest.entries[key] = nil
+                rest.cost -= entry.cost
+                _ = state.responses.insert(package, rest, cost: rest.cost, costOf: \.cost, limit: (.max, .max))
                 return nil
+            }
+            if !inCurrent {
+                // Read again: back into the current generation, with the rest of its package.
+                _ = state.responses.insert(package, group, cost: group.cost, costOf: \.cost, limit: (.max, .max))
             }
             return entry
         }
@@ -108,76 +188,73 @@ final class ReadCache: Sendable {
     func set(package: String, key: String, headers: HTTPFields, body: ByteBuffer) {
         guard isEnabled else { return }
         let cost = Self.cost(key: key, headers: headers, body: body)
-        guard cost <= maxBytes else { return }
+        guard cost <= maxBytes / 2 else { return }
         let entry = Entry(headers: headers, body: body, expires: now().addingTimeInterval(ttl), cost: cost)
-        state.withLock { state in
-            if state.count >= maxEntries || state.responseBytes + cost > maxBytes {
-                // Simple and bounded: start over rather than track recency on every hit.
-                state.packages.removeAll(keepingCapacity: true)
-                state.count = 0
-                state.responseBytes = 0
-            }
-            if let replaced = state.packages[package, default: [:]].updateValue(entry, forKey: key) {
-                state.responseBytes -= replaced.cost
-            } else {
-                state.count += 1
-            }
-            state.responseBytes += cost
+        let retired = state.withLock { state in
+            var group = state.responses.lookup(package)?.0 ?? PackageEntries()
+            if let replaced = group.entries.updateValue(entry, forKey: key) { group.cost -= replaced.cost }
+            group.cost += cost
+            // One package (or the identifier lookups) never takes more than a generation's budget.
+            if group.cost > maxBytes / 2 { group = PackageEntries(entries: [key: entry], cost: cost) }
+            return state.responses.insert(package, group, cost: group.cost, costOf: \.cost, limit: (maxEntries, maxBytes))
         }
+        _ = retired  // freed here, outside the lock
     }
 
-    func release(_ key: String) -> Release? {
+    func release(_ key: String) -> Release? { releaseEntry(key)?.release }
+
+    func releaseEntry(_ key: String) -> CachedRelease? {
         guard isEnabled else { return nil }
         let at = now()
         return state.withLock { state in
-            guard let entry = state.releases[key] else { return nil }
+            guard let (entry, inCurrent) = state.releases.lookup(key) else { return nil }
             guard entry.expires > at else {
-                state.releases[key] = nil
-                state.releaseBytes -= entry.cost
+                state.releases.remove(key, costOf: \.cost)
                 return nil
             }
-            return entry.release
+            if !inCurrent { _ = state.releases.insert(key, entry, cost: entry.cost, costOf: \.cost, limit: (.max, .max)) }
+            return entry
         }
     }
 
     func setRelease(_ key: String, _ release: Release) {
         guard isEnabled else { return }
-        let expires = now().addingTimeInterval(ttl)
         let cost = Self.cost(of: release) + key.utf8.count
-        guard cost <= maxBytes else { return }
+        guard cost <= maxBytes / 2 else { return }
+        let entry = CachedRelease(release: release, expires: now().addingTimeInterval(ttl), cost: cost)
+        let retired = state.withLock { $0.releases.insert(key, entry, cost: cost, costOf: \.cost, limit: (maxEntries, maxBytes)) }
+        _ = retired  // freed here, outside the lock
+    }
+
+    /// Keeps the archive response's headers with a cached release (no-op if it isn't cached).
+    func setArchiveHeaders(_ key: String, _ headers: HTTPFields) {
+        guard isEnabled else { return }
+        let added = headers.reduce(Self.overhead) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 32 }
         state.withLock { state in
-            if state.releases.count >= maxEntries || state.releaseBytes + cost > maxBytes {
-                state.releases.removeAll(keepingCapacity: true)
-                state.releaseBytes = 0
+            state.releases.update(key) { entry in
+                guard entry.archiveHeaders == nil else { return 0 }
+                entry.archiveHeaders = headers
+                entry.cost += added
+                return added
             }
-            if let replaced = state.releases.updateValue((release, expires, cost), forKey: key) { state.releaseBytes -= replaced.cost }
-            state.releaseBytes += cost
         }
     }
 
     /// Drops a cached release (`package key@version precedence key`), after it was deleted.
     func invalidateRelease(_ key: String) {
-        state.withLock { state in
-            if let removed = state.releases.removeValue(forKey: key) { state.releaseBytes -= removed.cost }
-        }
+        let removed = state.withLock { $0.releases.remove(key, costOf: \.cost) }
+        _ = removed
     }
 
     /// Drops every cached response of a package (after a publish).
     func invalidate(package: String) {
-        state.withLock { state in
-            if let removed = state.packages.removeValue(forKey: package) {
-                state.count -= removed.count
-                state.responseBytes -= removed.values.reduce(0) { $0 + $1.cost }
-            }
-        }
+        let removed = state.withLock { $0.responses.remove(package, costOf: \.cost) }
+        _ = removed
     }
 
     /// Drops everything (e.g. identifier lookups after a publish that adds repository URLs).
     func invalidateAll() {
-        state.withLock { state in
-            state.packages.removeAll(keepingCapacity: true)
-            state.count = 0
-            state.responseBytes = 0
-        }
+        let removed = state.withLock { $0.responses.removeAll() }
+        _ = removed
     }
 }

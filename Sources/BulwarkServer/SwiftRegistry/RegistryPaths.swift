@@ -21,6 +21,8 @@ struct RegistryPaths: Sendable {
     /// A path segment, percent-decoded. `+` stays a literal plus (build metadata), never a space.
     static func segment(_ name: String, _ context: some RequestContext) throws(BulwarkError) -> String {
         guard let raw = context.parameters.get(name) else { throw .badRequest("missing path segment '\(name)'") }
+        // Most segments have nothing to decode: skip Foundation's decoder (a profile's 3-5 % of a read).
+        if !raw.utf8.contains(UInt8(ascii: "%")) { return String(raw) }
         guard let decoded = raw.removingPercentEncoding else { throw .badRequest("malformed percent-encoding in '\(raw)'") }
         return decoded
     }

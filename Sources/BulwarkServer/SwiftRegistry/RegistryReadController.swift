@@ -177,10 +177,16 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     }
 
     func findRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release) {
+        let (id, release, _) = try await findCachedRelease(context, versionString)
+        return (id, release)
+    }
+
+    /// The release, with its archive headers when a download already built them; the cache key.
+    func findCachedRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release, (key: String, archiveHeaders: HTTPFields?)) {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(versionString)
         let key = id.canonicalKey + "@" + version.precedenceKey
-        if let release = cache.release(key) { return (id, release) }
+        if let entry = cache.releaseEntry(key) { return (id, entry.release, (key, entry.archiveHeaders)) }
         guard let release = try await storage.reads.releaseForReading(id, version: version) else {
             if let tombstone = try await storage.lifecycle.tombstone(of: id, version: version) {
                 throw BulwarkError(.gone, "version \(tombstone.version) of \(tombstone.package) was removed from the registry on \(Timestamp.iso8601(tombstone.deletedAt))")
@@ -188,11 +194,11 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             throw BulwarkError.notFound("version \(version) of \(id) not found")
         }
         cache.setRelease(key, release)
-        return (id, release)
+        return (id, release, (key, nil))
     }
 
     func archive(_ request: Request, context: Context, version: String) async throws -> Response {
-        let (_, release) = try await findRelease(context, version)
+        let (_, release, cached) = try await findCachedRelease(context, version)
         let body: ResponseBody
         if let bytes = cache.archive(release.checksum) {
             // In memory already: no storage call (only archives of local or proxied stores get there).
@@ -232,6 +238,14 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                 body = ResponseBody(asyncSequence: stream)
             }
         }
+        if let headers = cached.archiveHeaders { return Response(status: .ok, headers: headers, body: body) }
+        let headers = Self.archiveHeaders(release)
+        cache.setArchiveHeaders(cached.key, headers)
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// A download's headers: the same for every download of a release, so built once and cached with it.
+    static func archiveHeaders(_ release: Release) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
         headers[.contentLength] = String(release.archiveSize)
@@ -242,7 +256,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             headers[.signatureFormat] = signature.format
             headers[HTTPField.Name("X-Swift-Package-Signature")!] = Data(signature.bytes).base64EncodedString()
         }
-        return Response(status: .ok, headers: headers, body: body)
+        return headers
     }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
