@@ -1,6 +1,7 @@
 import BulwarkCore
 import CSQLite
 import Foundation
+import Synchronization
 
 /// A value bound to or read from a SQLite statement.
 enum SQLiteValue: Sendable, Equatable {
@@ -39,9 +40,10 @@ final class SQLiteConnection: @unchecked Sendable {
     private let statementsLock = NSLock()
     private static let maxCachedStatements = 256
 
-    init(path: String) throws {
+    /// A read-only connection (``SQLiteReaders``) takes no part in writes: it only sets its page cache.
+    init(path: String, readOnly: Bool = false) throws {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        let flags = readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(handle)
@@ -49,12 +51,29 @@ final class SQLiteConnection: @unchecked Sendable {
         }
         db = handle
         sqlite3_busy_timeout(db, 10_000)
-        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
+        if readOnly {
+            try exec("PRAGMA cache_size=-16384;")
+        } else {
+            try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
+        }
     }
 
-    deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
-        sqlite3_close_v2(db)
+    private var isClosed = false
+
+    deinit { close() }
+
+    /// Closes the connection now (it must not be used after). The last connection to close
+    /// checkpoints the WAL into the database file.
+    func close() {
+        lock.withLock {
+            guard !isClosed else { return }
+            isClosed = true
+            statementsLock.withLock {
+                for statement in statements.values { sqlite3_finalize(statement) }
+                statements.removeAll()
+            }
+            sqlite3_close_v2(db)
+        }
     }
 
     /// A prepared statement for `sql`: a cached one if free, else a new one.
@@ -83,6 +102,13 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs `body` holding the connection; nested use from inside `body` is not allowed.
     func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Runs `body` holding the connection if it is free right now; nil (without running it) if it is busy.
+    func lockedIfFree<T>(_ body: () throws -> T) rethrows -> T? {
+        guard lock.try() else { return nil }
         defer { lock.unlock() }
         return try body()
     }
@@ -168,3 +194,35 @@ final class SQLiteConnection: @unchecked Sendable {
 }
 
 struct SQLiteConstraintViolation: Error {}
+
+/// Read-only connections for the read API's hot queries. WAL lets each read the last committed
+/// state while the writer writes, and with one connection per core two requests never queue on one
+/// connection's lock (at a million packages, where most reads miss the server's cache, that lock
+/// was where requests waited).
+final class SQLiteReaders: Sendable {
+    private let connections: [SQLiteConnection]
+    private let next = Atomic<Int>(0)
+
+    /// The database must exist and be in WAL mode (the writer connection opens and migrates it first).
+    init(path: String, count: Int) throws {
+        connections = try (0..<max(1, count)).map { _ in try SQLiteConnection(path: path, readOnly: true) }
+    }
+
+    /// Closes every reader: before the writer, so that the writer is the last connection to close and
+    /// folds the WAL back into the database file (a read-only connection can't).
+    func close() {
+        for connection in connections { connection.close() }
+    }
+
+    /// Runs `body` on a free reader, or waits for one if all are busy. One statement per call reads
+    /// one consistent snapshot.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let start = next.add(1, ordering: .relaxed).oldValue
+        for i in 0..<connections.count {
+            let connection = connections[(start + i) % connections.count]
+            if let result = try connection.lockedIfFree({ try body(connection) }) { return result }
+        }
+        let connection = connections[start % connections.count]
+        return try connection.locked { try body(connection) }
+    }
+}

@@ -6,7 +6,7 @@ import Foundation
 extension SQLiteStore: RegistryReadStore {
     public func packageVersions(_ id: PackageIdentifier) throws -> PackageVersions? {
         // Kind 0: the package's stored name; 1: a release; 2: a yank (by precedence key); 3: a tombstone.
-        let rows = try connection.locked {
+        let rows = try readers.read { connection in
             try connection.query("""
                 SELECT 0, scope, name, NULL FROM packages WHERE key = ?1
                 UNION ALL SELECT 1, version, NULL, NULL FROM releases WHERE package_key = ?1
@@ -39,7 +39,7 @@ extension SQLiteStore: RegistryReadStore {
 
     public func releaseForReading(_ id: PackageIdentifier, version: SemanticVersion) throws -> Release? {
         // One row per manifest (a release always has its Package.swift); the release's columns repeat.
-        let rows = try connection.locked {
+        let rows = try readers.read { connection in
             try connection.query(Self.releaseColumns + """
                 , m.filename, m.tools_version, m.content
                 FROM releases r JOIN packages p ON p.key = r.package_key

@@ -4,14 +4,21 @@ import Foundation
 /// The embedded default store: one SQLite file.
 public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     let connection: SQLiteConnection
+    /// Read-only connections for the read API (``RegistryReadStore``), one per core (2–8).
+    let readers: SQLiteReaders
 
-    public init(path: String) throws {
+    public init(path: String, readers: Int = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))) throws {
         connection = try SQLiteConnection(path: path)
-        try migrate()
+        try Self.migrate(connection)
+        self.readers = try SQLiteReaders(path: path, count: readers)
     }
 
     /// Applies the migrations not applied yet, each in its own transaction.
-    func migrate() throws {
+    deinit {
+        readers.close()
+    }
+
+    static func migrate(_ connection: SQLiteConnection) throws {
         try connection.locked {
             try connection.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
         }

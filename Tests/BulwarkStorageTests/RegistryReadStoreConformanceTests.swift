@@ -60,4 +60,33 @@ import Testing
         found.repositoryURLs = release.repositoryURLs
         #expect(found == release)
     }
+
+    /// Reads run beside writes (SQLite: on read-only connections of their own, in WAL mode): every
+    /// read sees a whole committed state, never fewer releases than one it saw before, and the last
+    /// one sees every release.
+    @Test(arguments: Backend.allCases)
+    func readsBesideWritesSeeEveryCommittedRelease(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let id = try PackageIdentifier("race.pkg")
+        try await storage.releases.insert(try makeRelease("race.pkg", "0.0.1", at: t0))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for minor in 1...40 { try await storage.releases.insert(try makeRelease("race.pkg", "0.\(minor).0", at: self.t0)) }
+            }
+            for _ in 0..<4 {
+                group.addTask {
+                    var seen = 0
+                    for _ in 0..<100 {
+                        let versions = try #require(try await storage.reads.packageVersions(id))
+                        #expect(versions.releases.count >= seen)
+                        seen = versions.releases.count
+                        let release = try await storage.reads.releaseForReading(id, version: try SemanticVersion("0.0.1"))
+                        #expect(release?.manifests.count == 2)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await storage.reads.packageVersions(id)?.releases.count == 41)
+    }
 }
