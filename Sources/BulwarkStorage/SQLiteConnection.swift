@@ -52,7 +52,8 @@ final class SQLiteConnection: @unchecked Sendable {
         db = handle
         sqlite3_busy_timeout(db, 10_000)
         if readOnly {
-            try exec("PRAGMA cache_size=-16384;")
+            // 8 MiB each: one reader per core, all within the memory target at a million packages.
+            try exec("PRAGMA cache_size=-8192;")
         } else {
             try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
         }

@@ -1,4 +1,5 @@
 import BulwarkCore
+import Dispatch
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -125,7 +126,7 @@ final class ReadCache: Sendable {
             if state.archives.updateValue(bytes, forKey: checksum) == nil { state.archiveBytes += bytes.readableBytes }
             return retired
         }
-        _ = retired  // freed here, outside the lock
+        Self.free(retired)
     }
 
     private let state = Mutex(State())
@@ -198,7 +199,7 @@ final class ReadCache: Sendable {
             if group.cost > maxBytes / 2 { group = PackageEntries(entries: [key: entry], cost: cost) }
             return state.responses.insert(package, group, cost: group.cost, costOf: \.cost, limit: (maxEntries, maxBytes))
         }
-        _ = retired  // freed here, outside the lock
+        Self.free(retired)
     }
 
     func release(_ key: String) -> Release? { releaseEntry(key)?.release }
@@ -223,7 +224,14 @@ final class ReadCache: Sendable {
         guard cost <= maxBytes / 2 else { return }
         let entry = CachedRelease(release: release, expires: now().addingTimeInterval(ttl), cost: cost)
         let retired = state.withLock { $0.releases.insert(key, entry, cost: cost, costOf: \.cost, limit: (maxEntries, maxBytes)) }
-        _ = retired  // freed here, outside the lock
+        Self.free(retired)
+    }
+
+    /// Frees a retired generation off the request path: tens of thousands of entries take
+    /// milliseconds to free, which would stall every request queued on this thread.
+    static func free<T: Sendable>(_ retired: T?) {
+        guard let retired else { return }
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
     }
 
     /// Keeps the archive response's headers with a cached release (no-op if it isn't cached).
