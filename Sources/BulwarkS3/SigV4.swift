@@ -1,3 +1,4 @@
+import BulwarkCore
 import Crypto
 import Foundation
 import NIOCore
@@ -189,19 +190,8 @@ public struct SigV4Signer: Sendable {
 
     /// `20130524T000000Z` and `20130524`, UTC, without a formatter.
     public static func timestamps(_ date: Date) -> (amzDate: String, dateStamp: String) {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let c = CivilTime(date)
+        let (year, month, day, secondOfDay) = (c.year, c.month, c.day, c.secondOfDay)
         func two(_ v: Int64) -> String { String(v).leftPadded(to: 2) }
         let dateStamp = String(year).leftPadded(to: 4) + two(month) + two(day)
         let time = two(secondOfDay / 3600) + two(secondOfDay % 3600 / 60) + two(secondOfDay % 60)

@@ -40,6 +40,15 @@ public protocol RegistryReadStore: Sendable {
     func packageVersions(_ id: PackageIdentifier) async throws -> PackageVersions?
     /// A release with its manifests, for serving it: `repositoryURLs` may be left empty.
     func releaseForReading(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release?
+    /// Both of the above at once (what a release's metadata needs): nil if there is no such release.
+    func releaseWithVersions(_ id: PackageIdentifier, version: SemanticVersion) async throws -> (Release, PackageVersions)?
+}
+
+extension RegistryReadStore {
+    public func releaseWithVersions(_ id: PackageIdentifier, version: SemanticVersion) async throws -> (Release, PackageVersions)? {
+        guard let release = try await releaseForReading(id, version: version), let versions = try await packageVersions(id) else { return nil }
+        return (release, versions)
+    }
 }
 
 /// ``RegistryReadStore`` from a store's general-purpose methods (several queries per call).

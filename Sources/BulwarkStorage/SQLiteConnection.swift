@@ -201,23 +201,38 @@ struct SQLiteConstraintViolation: Error {}
 /// connection's lock (at a million packages, where most reads miss the server's cache, that lock
 /// was where requests waited).
 final class SQLiteReaders: Sendable {
-    private let connections: [SQLiteConnection]
+    private let path: String
+    private let count: Int
+    /// Opened on the first read: a CLI command or a test that never reads through them opens no
+    /// extra files.
+    private let opened = Mutex<[SQLiteConnection]?>(nil)
     private let next = Atomic<Int>(0)
 
     /// The database must exist and be in WAL mode (the writer connection opens and migrates it first).
-    init(path: String, count: Int) throws {
-        connections = try (0..<max(1, count)).map { _ in try SQLiteConnection(path: path, readOnly: true) }
+    init(path: String, count: Int) {
+        self.path = path
+        self.count = max(1, count)
+    }
+
+    private func connections() throws -> [SQLiteConnection] {
+        try opened.withLock { opened in
+            if let opened { return opened }
+            let connections = try (0..<count).map { _ in try SQLiteConnection(path: path, readOnly: true) }
+            opened = connections
+            return connections
+        }
     }
 
     /// Closes every reader: before the writer, so that the writer is the last connection to close and
     /// folds the WAL back into the database file (a read-only connection can't).
     func close() {
-        for connection in connections { connection.close() }
+        for connection in opened.withLock({ $0 ?? [] }) { connection.close() }
     }
 
     /// Runs `body` on a free reader, or waits for one if all are busy. One statement per call reads
     /// one consistent snapshot.
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connections = try connections()
         let start = next.add(1, ordering: .relaxed).oldValue
         for i in 0..<connections.count {
             let connection = connections[(start + i) % connections.count]

@@ -10,7 +10,7 @@ public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     public init(path: String, readers: Int = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))) throws {
         connection = try SQLiteConnection(path: path)
         try Self.migrate(connection)
-        self.readers = try SQLiteReaders(path: path, count: readers)
+        self.readers = SQLiteReaders(path: path, count: readers)
     }
 
     /// Applies the migrations not applied yet, each in its own transaction.

@@ -10,7 +10,7 @@ import Testing
 /// load at a million packages), and keeps its byte count right through invalidations.
 @Suite struct ReadCacheBudgetTests {
     static func cache(maxBytes: Int) -> ReadCache {
-        ReadCache(ttl: 60, maxEntries: 1_000_000, maxBytes: maxBytes, now: { Date(timeIntervalSince1970: 1_000) })
+        ReadCache(ttl: 60, maxEntries: 1_000_000, maxBytes: maxBytes, admission: .firstRead, now: { Date(timeIntervalSince1970: 1_000) })
     }
 
     @Test func responsesStayWithinTheByteBudget() {
@@ -81,5 +81,26 @@ import Testing
             #expect(cache.bytesHeld.responses <= 64 * 1024)
         }
         #expect(cache.get(package: "/identifiers", key: "/identifiers?url=499")?.body == body)
+    }
+
+    /// With the default admission, what is read once is not kept; what is read again is.
+    @Test func onlyResponsesAndReleasesReadTwiceAreCached() throws {
+        let cache = ReadCache(ttl: 60, maxEntries: 1_000, now: { Date(timeIntervalSince1970: 1_000) })
+        let body = ByteBuffer(repeating: 0x41, count: 100)
+        for i in 0..<1_000 { cache.set(package: "seed.pkg\(i)", key: "/seed/pkg\(i)", headers: [:], body: body) }
+        #expect(cache.bytesHeld.responses == 0)
+        #expect(cache.get(package: "seed.pkg7", key: "/seed/pkg7") == nil)
+        cache.set(package: "seed.pkg7", key: "/seed/pkg7", headers: [:], body: body)
+        #expect(cache.get(package: "seed.pkg7", key: "/seed/pkg7")?.body == body)
+
+        let release = Release(
+            package: try PackageIdentifier("seed.pkg1"), version: try SemanticVersion("1.0.0"), checksum: "ab", archiveSize: 1,
+            metadata: nil, archiveSignature: nil, metadataSignature: nil, manifests: [], repositoryURLs: [],
+            publishedAt: Date(timeIntervalSince1970: 0), publisher: "seed"
+        )
+        cache.setRelease("seed.pkg1@1.0.0", release)
+        #expect(cache.release("seed.pkg1@1.0.0") == nil)
+        cache.setRelease("seed.pkg1@1.0.0", release)
+        #expect(cache.release("seed.pkg1@1.0.0") == release)
     }
 }

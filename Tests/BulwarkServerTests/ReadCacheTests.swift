@@ -30,7 +30,8 @@ import Testing
         let archive = try Archives.package()
         try await registry.test { client async throws in
             #expect(try await client.publish("/test/pkg/1.0.0", PublishBody(archive: archive), token: registry.token).status == .created)
-            #expect((try await client.execute(uri: "/test/pkg", method: .get).json["releases"] as? [String: Any])?.count == 1)
+            // Read twice: a response is cached from its second read on.
+            for _ in 0..<2 { #expect((try await client.execute(uri: "/test/pkg", method: .get).json["releases"] as? [String: Any])?.count == 1) }
             // Another instance writes to the shared database.
             var other = try #require(try await registry.storage.releases.release(try PackageIdentifier("test.pkg"), version: try SemanticVersion("1.0.0")))
             other.version = try SemanticVersion("2.0.0")

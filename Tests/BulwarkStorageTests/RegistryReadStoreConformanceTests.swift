@@ -59,6 +59,12 @@ import Testing
         // Everything but the repository URLs, which the read API doesn't serve.
         found.repositoryURLs = release.repositoryURLs
         #expect(found == release)
+
+        // Both at once: the same answers as the two calls.
+        let both = try #require(try await storage.reads.releaseWithVersions(id, version: try SemanticVersion("1.2.0-beta.1")))
+        #expect(both.0.manifests == found.manifests && both.0.checksum == release.checksum)
+        #expect(both.1 == (try await storage.reads.packageVersions(id)))
+        #expect(try await storage.reads.releaseWithVersions(id, version: try SemanticVersion("9.9.9")) == nil)
     }
 
     /// Reads run beside writes (SQLite: on read-only connections of their own, in WAL mode): every

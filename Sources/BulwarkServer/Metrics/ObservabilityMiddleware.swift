@@ -61,12 +61,20 @@ struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
     static func routeTemplate(_ endpoint: String?) -> String {
         guard let endpoint, !endpoint.isEmpty else { return "unmatched" }
         guard endpoint.contains(":") else { return endpoint }
-        return endpoint.split(separator: "/", omittingEmptySubsequences: false).map { part in
+        // Endpoints are the router's own few strings: rewrite each once.
+        if let known = routeTemplates.withLock({ $0[endpoint] }) { return known }
+        let template = endpoint.split(separator: "/", omittingEmptySubsequences: false).map { part in
             part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
         }.joined(separator: "/")
+        routeTemplates.withLock { if $0.count < 1_000 { $0[endpoint] = template } }
+        return template
     }
 
+
 }
+
+/// `ObservabilityMiddleware.routeTemplate`'s rewrites, by endpoint (a generic type can't hold it).
+private let routeTemplates = Mutex<[String: String]>([:])
 
 enum SignInRoutes {
     static let methods: [String: String] = [

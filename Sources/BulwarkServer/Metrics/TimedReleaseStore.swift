@@ -73,6 +73,10 @@ struct TimedRegistryReads: RegistryReadStore {
     func releaseForReading(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Release? {
         try await timed(releaseTimer) { try await base.releaseForReading(id, version: version) }
     }
+
+    func releaseWithVersions(_ id: PackageIdentifier, version: SemanticVersion) async throws -> (Release, PackageVersions)? {
+        try await timed(releaseTimer) { try await base.releaseWithVersions(id, version: version) }
+    }
 }
 
 /// Runs `body` and records its duration in `timer`, also when it throws.

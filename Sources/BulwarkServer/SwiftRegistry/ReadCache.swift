@@ -102,7 +102,32 @@ final class ReadCache: Sendable {
         /// Small archives by checksum (content-addressed, so never stale), within a byte budget.
         var archives: [String: ByteBuffer] = [:]
         var archiveBytes = 0
+        /// Keys asked for recently (see ``Doorkeeper``).
+        var doorkeeper = Doorkeeper()
     }
+
+    /// Admits an entry to the cache only when its key was asked for before (recently): a response
+    /// read once — a million packages read at random — costs no insert, no copy kept and no eviction,
+    /// while anything read twice is cached from its second read on. A fixed table of key hashes;
+    /// a collision only means a key waits one more read, or is cached a read early.
+    struct Doorkeeper {
+        static let slots = 1 << 16
+        private var seen = [UInt32](repeating: 0, count: Doorkeeper.slots)
+
+        /// True if `key` was seen recently; remembers it either way.
+        mutating func admit(_ key: String) -> Bool {
+            let hash = UInt64(bitPattern: Int64(key.hashValue))
+            let slot = Int(hash & UInt64(Self.slots - 1))
+            let tag = UInt32(truncatingIfNeeded: hash >> 32) | 1
+            if seen[slot] == tag { return true }
+            seen[slot] = tag
+            return false
+        }
+    }
+
+    /// Whether a response or release is cached on its first read or only from its second.
+    enum Admission: Sendable { case firstRead, secondRead }
+    let admission: Admission
 
     /// Archives up to this size are kept in memory; larger ones stream from disk.
     let smallArchiveLimit = 256 * 1024
@@ -138,7 +163,11 @@ final class ReadCache: Sendable {
     let maxBytes: Int
     private let now: @Sendable () -> Date
 
-    init(ttl: TimeInterval, maxEntries: Int, maxBytes: Int = 32 * 1024 * 1024, now: @escaping @Sendable () -> Date) {
+    init(
+        ttl: TimeInterval, maxEntries: Int, maxBytes: Int = 32 * 1024 * 1024, admission: Admission = .secondRead,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.admission = admission
         self.ttl = ttl
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
@@ -191,7 +220,8 @@ final class ReadCache: Sendable {
         let cost = Self.cost(key: key, headers: headers, body: body)
         guard cost <= maxBytes / 2 else { return }
         let entry = Entry(headers: headers, body: body, expires: now().addingTimeInterval(ttl), cost: cost)
-        let retired = state.withLock { state in
+        let retired = state.withLock { state -> [String: PackageEntries]? in
+            guard admission == .firstRead || state.doorkeeper.admit(key) else { return nil }
             var group = state.responses.lookup(package)?.0 ?? PackageEntries()
             if let replaced = group.entries.updateValue(entry, forKey: key) { group.cost -= replaced.cost }
             group.cost += cost
@@ -223,7 +253,10 @@ final class ReadCache: Sendable {
         let cost = Self.cost(of: release) + key.utf8.count
         guard cost <= maxBytes / 2 else { return }
         let entry = CachedRelease(release: release, expires: now().addingTimeInterval(ttl), cost: cost)
-        let retired = state.withLock { $0.releases.insert(key, entry, cost: cost, costOf: \.cost, limit: (maxEntries, maxBytes)) }
+        let retired = state.withLock { state -> [String: CachedRelease]? in
+            guard admission == .firstRead || state.doorkeeper.admit("release " + key) else { return nil }
+            return state.releases.insert(key, entry, cost: cost, costOf: \.cost, limit: (maxEntries, maxBytes))
+        }
         Self.free(retired)
     }
 

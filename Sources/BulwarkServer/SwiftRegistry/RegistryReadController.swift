@@ -27,7 +27,12 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             }
             router.on("/:scope/:name/:version", method: method) { request, context in
                 let segment = try RegistryPaths.segment("version", context)
-                if segment.hasSuffix(".zip") { return try await archive(request, context: context, version: String(segment.dropLast(4))) }
+                if segment.hasSuffix(".zip") {
+                    // A small archive's whole response (headers and bytes) is cached like the others.
+                    let package = try RegistryPaths.packageID(context).canonicalKey
+                    if let hit = cachedResponse(request, package: package) { return hit }
+                    return try await archive(request, context: context, version: String(segment.dropLast(4)), package: package)
+                }
                 return try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
                     try await releaseMetadata(request, context: context, segment: segment)
                 }
@@ -42,13 +47,22 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     /// Serves a 200 from the cache, or renders it and keeps it. Only in-memory bodies are cached.
     func cached(_ request: Request, package: String, _ render: () async throws -> Rendered) async throws -> Response {
-        let key = paths.baseURL(for: request) + request.uri.description
-        if let entry = cache.get(package: package, key: key) {
-            return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
-        }
+        if let hit = cachedResponse(request, package: package) { return hit }
         let rendered = try await render()
-        if rendered.status == .ok { cache.set(package: package, key: key, headers: rendered.headers, body: rendered.body) }
+        if rendered.status == .ok { keep(request, package: package, headers: rendered.headers, body: rendered.body) }
         return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
+    }
+
+    /// The cache key of a response: the public base URL and the request's URI.
+    func responseKey(_ request: Request) -> String { paths.baseURL(for: request) + request.uri.description }
+
+    func cachedResponse(_ request: Request, package: String) -> Response? {
+        guard let entry = cache.get(package: package, key: responseKey(request)) else { return nil }
+        return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
+    }
+
+    func keep(_ request: Request, package: String, headers: HTTPFields, body: ByteBuffer) {
+        cache.set(package: package, key: responseKey(request), headers: headers, body: body)
     }
 
     // MARK: GET /{scope}/{name}
@@ -132,11 +146,13 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
 
     func releaseMetadata(_ request: Request, context: Context, segment: String) async throws -> Rendered {
         let versionString = segment.hasSuffix(".json") ? String(segment.dropLast(5)) : segment
-        let (id, release) = try await findRelease(context, versionString)
+        let (id, release, _, fetched) = try await findCachedRelease(context, versionString, withVersions: true)
         let base = paths.baseURL(for: request)
 
         // Yanked: still downloadable, but marked like in the release list. The links need every version.
-        guard let known = try await storage.reads.packageVersions(id) else { throw BulwarkError.notFound("package \(id) not found") }
+        guard let known = try await fetched.asyncOr({ try await storage.reads.packageVersions(id) }) else {
+            throw BulwarkError.notFound("package \(id) not found")
+        }
         var json = JSONText(capacity: 512 + (release.metadata?.count ?? 2))
         json.beginObject()
         json.member("id", release.package.description)
@@ -177,32 +193,43 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     }
 
     func findRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release) {
-        let (id, release, _) = try await findCachedRelease(context, versionString)
+        let (id, release, _, _) = try await findCachedRelease(context, versionString)
         return (id, release)
     }
 
-    /// The release, with its archive headers when a download already built them; the cache key.
-    func findCachedRelease(_ context: Context, _ versionString: String) async throws -> (PackageIdentifier, Release, (key: String, archiveHeaders: HTTPFields?)) {
+    /// The release, with its archive headers when a download already built them, and the cache key.
+    /// `withVersions`: on a cache miss, the package's versions come in the same storage call.
+    func findCachedRelease(_ context: Context, _ versionString: String, withVersions: Bool = false) async throws
+        -> (PackageIdentifier, Release, (key: String, archiveHeaders: HTTPFields?), PackageVersions?)
+    {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(versionString)
         let key = id.canonicalKey + "@" + version.precedenceKey
-        if let entry = cache.releaseEntry(key) { return (id, entry.release, (key, entry.archiveHeaders)) }
-        guard let release = try await storage.reads.releaseForReading(id, version: version) else {
+        if let entry = cache.releaseEntry(key) { return (id, entry.release, (key, entry.archiveHeaders), nil) }
+        let found: (Release, PackageVersions?)?
+        if withVersions {
+            found = try await storage.reads.releaseWithVersions(id, version: version).map { ($0.0, $0.1) }
+        } else {
+            found = try await storage.reads.releaseForReading(id, version: version).map { ($0, nil) }
+        }
+        guard let (release, versions) = found else {
             if let tombstone = try await storage.lifecycle.tombstone(of: id, version: version) {
                 throw BulwarkError(.gone, "version \(tombstone.version) of \(tombstone.package) was removed from the registry on \(Timestamp.iso8601(tombstone.deletedAt))")
             }
             throw BulwarkError.notFound("version \(version) of \(id) not found")
         }
         cache.setRelease(key, release)
-        return (id, release, (key, nil))
+        return (id, release, (key, nil), versions)
     }
 
-    func archive(_ request: Request, context: Context, version: String) async throws -> Response {
-        let (_, release, cached) = try await findCachedRelease(context, version)
+    func archive(_ request: Request, context: Context, version: String, package: String) async throws -> Response {
+        let (_, release, cached, _) = try await findCachedRelease(context, version)
         let body: ResponseBody
+        var inMemory: ByteBuffer?
         if let bytes = cache.archive(release.checksum) {
             // In memory already: no storage call (only archives of local or proxied stores get there).
             body = ResponseBody(byteBuffer: bytes)
+            inMemory = bytes
         } else {
             let missing = "the archive of \(release.package) \(release.version) is missing from storage"
             let location = try await storage.blobs.location(forChecksum: release.checksum)
@@ -229,6 +256,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                 }
                 cache.setArchive(release.checksum, bytes)
                 body = ResponseBody(byteBuffer: bytes)
+                inMemory = bytes
             } else if case .file(let path) = location {
                 body = try await fileIO.loadFile(path: path, context: context)
             } else {
@@ -238,9 +266,14 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                 body = ResponseBody(asyncSequence: stream)
             }
         }
-        if let headers = cached.archiveHeaders { return Response(status: .ok, headers: headers, body: body) }
-        let headers = Self.archiveHeaders(release)
-        cache.setArchiveHeaders(cached.key, headers)
+        let headers: HTTPFields
+        if let built = cached.archiveHeaders {
+            headers = built
+        } else {
+            headers = Self.archiveHeaders(release)
+            cache.setArchiveHeaders(cached.key, headers)
+        }
+        if let inMemory { keep(request, package: package, headers: headers, body: inMemory) }
         return Response(status: .ok, headers: headers, body: body)
     }
 
@@ -336,4 +369,12 @@ struct Rendered {
     var status: HTTPResponse.Status = .ok
     var headers: HTTPFields
     var body: ByteBuffer
+}
+
+extension Optional where Wrapped: Sendable {
+    /// The value, or what `fetch` returns when there is none.
+    func asyncOr(_ fetch: () async throws -> Wrapped?) async rethrows -> Wrapped? {
+        if let self { return self }
+        return try await fetch()
+    }
 }
