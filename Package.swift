@@ -151,8 +151,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Test helpers shared by the test targets: a software WebAuthn authenticator and raw HTTP
-        // over a socket. Not part of the product.
+        // Test helpers shared by the test targets: a software WebAuthn authenticator, raw HTTP
+        // over a socket and child processes (posix_spawn, not Foundation's Process). Not part of the product.
         .target(
             name: "BulwarkTestSupport",
             dependencies: ["BulwarkCBOR", .product(name: "Crypto", package: "swift-crypto")],
@@ -175,7 +175,7 @@ let package = Package(
         .executableTarget(name: "FuzzHeaders", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzHeaders", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "FuzzLockfiles", dependencies: ["FuzzReplay", "BulwarkAudit"], path: "Fuzz/FuzzLockfiles", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "FuzzVersions", dependencies: ["FuzzReplay", "BulwarkCore"], path: "Fuzz/FuzzVersions", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
-        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "BulwarkArchive"], swiftSettings: swiftSettings),
+        .testTarget(name: "BulwarkCoreTests", dependencies: ["BulwarkCore", "BulwarkArchive", "BulwarkTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BulwarkStorageTests",
             dependencies: [
@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "BulwarkS3Tests",
             dependencies: [
-                "BulwarkS3", "BulwarkStorage", "BulwarkCore", .product(name: "Crypto", package: "swift-crypto"),
+                "BulwarkS3", "BulwarkStorage", "BulwarkCore", "BulwarkTestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BulwarkAuthTests",
-            dependencies: ["BulwarkAuth", "BulwarkQR", "BulwarkCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BulwarkAuth", "BulwarkQR", "BulwarkCore", "BulwarkTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -231,6 +231,10 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore", "BulwarkAuth", "BulwarkTestSupport"], swiftSettings: swiftSettings),
+        // The browser scripts are run from the source tree by path (python3), not bundled.
+        .testTarget(
+            name: "BulwarkEndToEndTests", dependencies: ["BulwarkCore", "BulwarkAuth", "BulwarkTestSupport"], exclude: ["browser"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -67,13 +67,8 @@ struct Seed: AsyncParsableCommand {
         var rng = SystemRandomNumberGenerator()
         let padding = (0..<max(0, size - 600)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         try Data(padding).write(to: root.appendingPathComponent("Sources/Seed/padding.bin"))
-        let zip = Process()
-        zip.executableURL = URL(fileURLWithPath: "/usr/bin/zip")
-        zip.arguments = ["-qry", "-0", "archive.zip", "package"]
-        zip.currentDirectoryURL = dir
-        try zip.run()
-        zip.waitUntilExit()
-        guard zip.terminationStatus == 0 else { throw ValidationError("zip failed: is /usr/bin/zip installed?") }
+        let status = try runTool("/usr/bin/zip", ["-qry", "-0", "archive.zip", "package"], in: dir.path)
+        guard status == 0 else { throw ValidationError("zip failed: is /usr/bin/zip installed?") }
         let temporary = try blobs.makeTemporaryFile()
         try FileManager.default.removeItem(at: temporary)
         try FileManager.default.copyItem(at: dir.appendingPathComponent("archive.zip"), to: temporary)

@@ -1,3 +1,4 @@
+import BulwarkTestSupport
 import Foundation
 import Testing
 
@@ -68,18 +69,9 @@ enum ZipTool {
 
     /// Runs `executable` with `arguments` in `directory`, failing unless it exits with 0.
     static func run(_ executable: String, arguments: [String], in directory: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failed(tool: executable, status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+        let outcome = try ChildProcess.runBlocking(executable, arguments, directory: directory.path, stderr: .sameAsStdout)
+        guard outcome.succeeded else {
+            throw Failed(tool: executable, status: outcome.termination.shellStatus, output: outcome.stdoutText)
         }
     }
 }
@@ -344,14 +336,8 @@ struct ZipFixtureTests {
             .symlink("pkg/link", to: "Package.swift"),
         ], in: scratch)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        process.arguments = ["-tq", zip.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let outcome = try ChildProcess.runBlocking("/usr/bin/unzip", ["-tq", zip.path], stdout: .discard, stderr: .discard)
 
-        #expect(process.terminationStatus == 0)
+        #expect(outcome.termination == .exited(0))
     }
 }

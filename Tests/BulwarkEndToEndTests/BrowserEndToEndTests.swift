@@ -26,6 +26,7 @@
 //   BULWARK_E2E_KEEP=1          keep the work directory even when everything passes.
 //   BULWARK_BIN=path            the `bulwark` executable, or the directory that contains it.
 
+import BulwarkTestSupport
 import Foundation
 import Testing
 
@@ -130,15 +131,10 @@ enum BrowserPrerequisites {
     }
 
     private static func pythonHasModules() -> Bool {
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", "import selenium, pyotp"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let outcome = try? ChildProcess.runBlocking(
+            python.path, ["-c", "import selenium, pyotp"], stdout: .discard, stderr: .discard, timeout: .seconds(120)
+        )
+        return outcome?.succeeded ?? false
     }
 }
 
@@ -150,7 +146,7 @@ final class BrowserScenario {
     let screenshots: URL
     let runner: CommandRunner
     var failed = false
-    private var server: Process?
+    private var server: ChildProcess?
     private var serverLog: URL?
 
     init() throws {
@@ -230,26 +226,15 @@ final class BrowserScenario {
         let stdout = logsDirectory.appendingPathComponent("server.stdout")
         let stderr = logsDirectory.appendingPathComponent("server.stderr")
         serverLog = stdout
-        let stdoutHandle = try createLogFile(stdout)
-        let stderrHandle = try createLogFile(stderr)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-        let process = Process()
-        process.executableURL = bulwark
-        process.arguments = [
-            "serve", "--data-dir", data.path, "--host", "127.0.0.1", "--port", String(port), "--base-url", baseURL,
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        try launchWithEmptySignalMask(process)
+        let process = try ChildProcess.start(
+            bulwark.path, ["serve", "--data-dir", data.path, "--host", "127.0.0.1", "--port", String(port), "--base-url", baseURL],
+            stdin: .null, stdout: .file(stdout.path), stderr: .file(stderr.path)
+        )
         server = process
         let deadline = Date().addingTimeInterval(60)
         while !readText(stdout).contains("listening on http://") {
-            guard process.isRunning else {
-                throw E2EFailure("bulwark serve exited (status \(process.terminationStatus))\n\(readText(stdout))\n\(readText(stderr))")
+            if let termination = process.termination {
+                throw E2EFailure("bulwark serve exited (\(termination))\n\(readText(stdout))\n\(readText(stderr))")
             }
             guard Date() < deadline else { throw E2EFailure("bulwark serve did not start within 60 s\n\(readText(stdout))\n\(readText(stderr))") }
             try await Task.sleep(nanoseconds: 100_000_000)
@@ -365,9 +350,10 @@ final class BrowserScenario {
     func finish() {
         if let server, server.isRunning {
             server.terminate()
-            let deadline = Date().addingTimeInterval(15)
-            while server.isRunning, Date() < deadline { usleep(100_000) }
-            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            if server.waitBlocking(timeout: .seconds(15)) == nil {
+                server.kill()
+                server.waitBlocking()
+            }
         }
         let keep = failed || ProcessInfo.processInfo.environment["BULWARK_E2E_KEEP"] == "1"
         if keep {

@@ -17,6 +17,7 @@
 // them. Skipped with a message when missing, a failure under BULWARK_E2E_REQUIRED=1.
 
 import BulwarkAuth
+import BulwarkTestSupport
 import Foundation
 import Testing
 
@@ -101,7 +102,7 @@ final class ClusterScenario {
     /// The S3 secret: random per run, so a passing run proves the instances sign with it.
     let secretKey = UUID().uuidString
     private var postgresDirectory: URL?
-    private var weedProcess: Process?
+    private var weedProcess: ChildProcess?
     private var nginxPrefix: URL?
     private(set) var instances: [ServerProcess?] = []
     private var instanceArguments: [[String]] = []
@@ -203,15 +204,11 @@ final class ClusterScenario {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for attempt in 1...5 {
             let port = try freePort()
-            let process = Process()
-            process.executableURL = weed
-            process.arguments = ["mini", "-dir=\(directory.path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-s3.port=\(port)", "-admin.ui=false"]
-            process.environment = ProcessInfo.processInfo.environment.merging(s3Environment) { _, new in new }
-            let log = try createLogFile(logs.appendingPathComponent("weed-\(attempt).log"))
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
-            try launchWithEmptySignalMask(process)
+            let process = try ChildProcess.start(
+                weed.path, ["mini", "-dir=\(directory.path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-s3.port=\(port)", "-admin.ui=false"],
+                environment: .overriding(s3Environment), stdin: .null,
+                stdout: .file(logs.appendingPathComponent("weed-\(attempt).log").path), stderr: .sameAsStdout
+            )
             weedProcess = process
             s3Endpoint = "http://127.0.0.1:\(port)"
             // Up when the bucket can be created with a signed request.
@@ -225,8 +222,7 @@ final class ClusterScenario {
                 if created.stdout.hasPrefix("200") || created.stdout.hasPrefix("409") { return }
                 try await Task.sleep(for: .milliseconds(500))
             }
-            process.terminate()
-            process.waitUntilExit()
+            await process.stop(grace: .seconds(15))
         }
         throw E2EFailure("SeaweedFS did not come up; see \(logs.path)/weed-*.log")
     }
@@ -279,14 +275,10 @@ final class ClusterScenario {
             """
         let file = prefix.appendingPathComponent("nginx.conf")
         try Data(configuration.utf8).write(to: file)
-        let process = Process()
-        process.executableURL = nginx
-        process.arguments = ["-p", prefix.path, "-c", file.path]
-        let log = try createLogFile(logs.appendingPathComponent("nginx.log"))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try launchWithEmptySignalMask(process)
+        let process = try ChildProcess.start(
+            nginx.path, ["-p", prefix.path, "-c", file.path],
+            stdin: .null, stdout: .file(logs.appendingPathComponent("nginx.log").path), stderr: .sameAsStdout
+        )
         nginxPrefix = prefix
         nginxProcess = process
         let deadline = Date().addingTimeInterval(20)
@@ -300,7 +292,7 @@ final class ClusterScenario {
         throw E2EFailure("nginx did not answer on \(registryURL); see \(prefix.path)/logs/error.log")
     }
 
-    private var nginxProcess: Process?
+    private var nginxProcess: ChildProcess?
 
     // MARK: 1. The real swift client through nginx
 
@@ -431,13 +423,13 @@ final class ClusterScenario {
                     let status = (try? await HTTP.publish(port: port, path: "/e2e/durable/\(version)", archive: archive, token: token).status) ?? -1
                     return (version, status)
                 }
-                if i == 12 { kill(victim.process.processIdentifier, SIGKILL) }
+                if i == 12 { victim.process.kill() }
             }
             var ok: [String] = []
             for try await (version, status) in group where status == 201 { ok.append(version) }
             return ok
         }
-        victim.process.waitUntilExit()
+        await victim.process.wait()
         print("ClusterEndToEnd: 30 publishes with one instance killed after the 13th was sent: \(acknowledged.count) acknowledged, each re-read from both survivors")
         guard acknowledged.count >= 10 else { throw E2EFailure("only \(acknowledged.count) of 30 publishes were acknowledged with an instance killed") }
         let survivors = [instances[0]!.port, instances[2]!.port]
@@ -542,14 +534,13 @@ final class ClusterScenario {
 
     func finish() {
         for instance in instances { instance?.stop() }
-        if let nginx = nginxProcess, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }
-        if let weed = weedProcess, weed.isRunning { weed.terminate(); weed.waitUntilExit() }
+        nginxProcess?.stop(grace: .seconds(15))
+        weedProcess?.stop(grace: .seconds(15))
         if let directory = postgresDirectory {
-            let stop = Process()
-            stop.executableURL = URL(fileURLWithPath: "/bin/bash")
-            stop.arguments = [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "stop", directory.path]
-            try? stop.run()
-            stop.waitUntilExit()
+            _ = try? ChildProcess.runBlocking(
+                "/bin/bash", [ClusterPrerequisites.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "stop", directory.path],
+                stdout: .inherit, stderr: .inherit, timeout: .seconds(120)
+            )
         }
         if failed || ProcessInfo.processInfo.environment["BULWARK_E2E_KEEP"] == "1" {
             print("ClusterEndToEnd: kept \(work.path)")

@@ -23,7 +23,7 @@ import Glibc
         let port = server.port
         let archive = try harness.archive(root: "ops.big", padding: 3 * 1024 * 1024)
         let request = HardeningHarness.publishRequest(path: "/ops/big/1.0.0", archive: archive, token: token)
-        let pid = server.process.processIdentifier
+        let pid = server.process.pid
 
         let (status, refusedNewConnection) = try await onThread { () -> (Int, Bool) in
             let connection = try RawConnection(port: port, receiveTimeout: 60)
@@ -70,7 +70,7 @@ import Glibc
         let port = server.port
         let archive = try harness.archive(root: "ops.big", padding: 2 * 1024 * 1024)
         let request = HardeningHarness.publishRequest(path: "/ops/big/1.0.0", archive: archive, token: token)
-        let pid = server.process.processIdentifier
+        let pid = server.process.pid
 
         let connection = try RawConnection(port: port, receiveTimeout: 30)
         _ = connection.send(request.head)

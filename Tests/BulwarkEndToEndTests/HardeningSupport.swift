@@ -78,13 +78,8 @@ struct HardeningHarness {
         var random = SystemRandomNumberGenerator()
         let pad = (0..<padding).map { _ in UInt8.random(in: 0...255, using: &random) }
         try Data(pad).write(to: dir.appendingPathComponent("\(root)/pad.bin"))
-        let process = Process()
-        process.executableURL = try requireExecutable("zip")
-        process.arguments = ["-qry", "out.zip", root]
-        process.currentDirectoryURL = dir
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw E2EFailure("zip failed") }
+        let zipped = try ChildProcess.runBlocking(try requireExecutable("zip").path, ["-qry", "out.zip", root], directory: dir.path, stderr: .sameAsStdout)
+        guard zipped.succeeded else { throw E2EFailure("zip failed (\(zipped.termination)): \(zipped.stdoutText)") }
         defer { try? FileManager.default.removeItem(at: dir) }
         return try [UInt8](Data(contentsOf: dir.appendingPathComponent("out.zip")))
     }
@@ -125,15 +120,13 @@ extension ServerProcess {
     /// Sends SIGTERM and waits up to `timeout` seconds for the exit; returns the exit status (nil if
     /// it did not exit: then it is killed).
     func terminateAndWait(timeout: TimeInterval) -> Int32? {
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        process.terminate()
+        guard let termination = process.waitBlocking(timeout: .seconds(timeout)) else {
+            process.kill()
+            process.waitBlocking()
             return nil
         }
-        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return termination.shellStatus
     }
 
     var logs: String { "--- stdout ---\n\(readText(stdoutLog).tail(6000))\n--- stderr ---\n\(readText(stderrLog).tail(6000))" }

@@ -1,7 +1,9 @@
 // Subprocess plumbing for the SwiftPM end-to-end test: the isolated `swift` client, a
-// command runner with captured output and timeouts, and the background `bulwark serve`.
+// command runner with captured output and timeouts, and the background `bulwark serve`. Every
+// child is a BulwarkTestSupport `ChildProcess` (posix_spawn with an empty signal mask, waitpid),
+// never Foundation's `Process`.
 
-import Dispatch
+import BulwarkTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -128,25 +130,6 @@ struct CommandResult: Sendable {
     }
 }
 
-/// Resumes a continuation at most once, whoever comes first.
-final class ResumeOnce<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, any Error>?
-
-    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
-
-    func resume(returning value: T) { take()?.resume(returning: value) }
-    func resume(throwing error: any Error) { take()?.resume(throwing: error) }
-
-    private func take() -> CheckedContinuation<T, any Error>? {
-        lock.lock()
-        defer { lock.unlock() }
-        let taken = continuation
-        continuation = nil
-        return taken
-    }
-}
-
 /// Runs commands with output captured to files in the logs directory (numbered in order), a
 /// closed stdin so that nothing can wait for input, and a hard timeout.
 final class CommandRunner {
@@ -180,121 +163,43 @@ final class CommandRunner {
         let prefix = numberedFilePrefix(in: logsDirectory, counter, label)
         let stdoutURL = prefix.appendingPathExtension("stdout")
         let stderrURL = prefix.appendingPathExtension("stderr")
-        let stdoutHandle = try createLogFile(stdoutURL)
-        let stderrHandle = try createLogFile(stderrURL)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
 
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-
-        // Stops the process when it runs too long, and when the test is cancelled (for
-        // example by its time limit), so that no `swift` outlives the test.
+        // Stops the process when it runs too long, and when the test is cancelled (for example by
+        // its time limit), so that no `swift` outlives the test: SIGTERM to its process group, then
+        // SIGKILL 10 s later. Its end is seen with waitpid, so a daemon it started and that keeps
+        // its descriptors does not keep it "running".
         try Task.checkCancellation()
-        let watchdog = Watchdog()
-        let status: Int32? = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                // Resumed once: by the end of the process, or by the watchdog giving up on a
-                // process whose end Foundation never reports (it waits for a socket the child
-                // hands on, so a daemon started by the child keeps it open).
-                let once = ResumeOnce(continuation)
-                watchdog.onAbandon = { once.resume(returning: nil) }
-                process.terminationHandler = { finished in
-                    watchdog.markFinished()
-                    once.resume(returning: finished.terminationStatus)
-                }
-                do {
-                    try launchWithEmptySignalMask(process)
-                } catch {
-                    process.terminationHandler = nil
-                    once.resume(throwing: E2EFailure("cannot launch \(executable.path): \(error)"))
-                    return
-                }
-                watchdog.arm(pid: process.processIdentifier, after: timeout)
-            }
-        } onCancel: {
-            watchdog.fire()
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try await ChildProcess.run(
+                executable.path, arguments, directory: directory.path, environment: .overriding(environment),
+                stdin: .null, stdout: .file(stdoutURL.path), stderr: .file(stderrURL.path),
+                timeout: .seconds(timeout), killGrace: .seconds(10)
+            )
+        } catch {
+            throw E2EFailure("cannot launch \(executable.path): \(error)")
         }
 
         return CommandResult(
             commandLine: ([executable.path] + arguments).map(shellQuoted).joined(separator: " "),
             directory: directory.path,
-            exitStatus: status ?? -1,
-            killedBySignal: status != nil && process.terminationReason == .uncaughtSignal,
-            timedOut: watchdog.fired,
+            exitStatus: outcome.termination.exitStatus ?? outcome.termination.signal ?? -1,
+            killedBySignal: outcome.termination.signal != nil,
+            timedOut: outcome.timedOut,
             stdout: readText(stdoutURL),
             stderr: readText(stderrURL)
         )
     }
 }
 
-/// Kills a process that outlives its timeout: SIGTERM first, then SIGKILL 10 s later.
-final class Watchdog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pid: pid_t?
-    private var finished = false
-    private var didFire = false
-
-    /// Whether the process was stopped by the watchdog (timeout or cancellation).
-    var fired: Bool { locked { didFire } }
-
-    func markFinished() { locked { finished = true } }
-
-    func arm(pid: pid_t, after seconds: TimeInterval) {
-        locked { self.pid = pid }
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in fire() }
-    }
-
-    /// Stops the process now: SIGTERM, then SIGKILL 10 s later. The check happens under the
-    /// lock, so a process that has finished (and whose pid may be reused) is never signalled.
-    func fire() {
-        let target = locked { () -> pid_t? in
-            guard !finished, let pid else { return nil }
-            didFire = true
-            return pid
-        }
-        guard let target else { return }
-        kill(target, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 10) { [self] in
-            guard !locked({ finished }) else { return }
-            kill(target, SIGKILL)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 10) { [self] in
-                let abandon = locked { finished ? nil : onAbandon }
-                abandon?()
-            }
-        }
-    }
-
-    /// Called when the process was killed and still has not been reported finished.
-    var onAbandon: (@Sendable () -> Void)? {
-        get { locked { abandonHandler } }
-        set { locked { abandonHandler = newValue } }
-    }
-    private var abandonHandler: (@Sendable () -> Void)?
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-}
-
 /// `bulwark serve`, started in the background and stopped with SIGTERM.
 final class ServerProcess {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let stdoutLog: URL
     let stderrLog: URL
 
-    private init(process: Process, port: Int, stdoutLog: URL, stderrLog: URL) {
+    private init(process: ChildProcess, port: Int, stdoutLog: URL, stderrLog: URL) {
         self.process = process
         self.port = port
         self.stdoutLog = stdoutLog
@@ -308,25 +213,14 @@ final class ServerProcess {
     ) async throws -> ServerProcess {
         let stdoutLog = logPrefix.appendingPathExtension("stdout")
         let stderrLog = logPrefix.appendingPathExtension("stderr")
-        // Output goes to files rather than pipes: a pipe nobody drains would block the server.
-        let stdoutHandle = try createLogFile(stdoutLog)
-        let stderrHandle = try createLogFile(stderrLog)
-        defer {
-            try? stdoutHandle.close()
-            try? stderrHandle.close()
-        }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
+        // Output goes to files rather than pipes: the tests read the logs while the server runs,
+        // and after it has gone.
+        let process: ChildProcess
         do {
-            try launchWithEmptySignalMask(process)
+            process = try ChildProcess.start(
+                executable.path, arguments, environment: .overriding(environment),
+                stdin: .null, stdout: .file(stdoutLog.path), stderr: .file(stderrLog.path)
+            )
         } catch {
             throw E2EFailure("cannot launch \(executable.path): \(error)")
         }
@@ -338,9 +232,9 @@ final class ServerProcess {
                 return ServerProcess(process: process, port: port, stdoutLog: stdoutLog, stderrLog: stderrLog)
             }
             let logs = "--- stdout ---\n\(readText(stdoutLog).tail(8_000))\n--- stderr ---\n\(readText(stderrLog).tail(8_000))"
-            if !process.isRunning {
+            if let termination = process.termination {
                 throw E2EFailure(
-                    "bulwark serve exited (status \(process.terminationStatus)) before printing 'listening on https://…'\n$ \(commandLine)\n\(logs)"
+                    "bulwark serve exited (\(termination)) before printing 'listening on https://…'\n$ \(commandLine)\n\(logs)"
                 )
             }
             if Date() > deadline {
@@ -377,35 +271,15 @@ final class ServerProcess {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline {
-            usleep(100_000)
-        }
-        if process.isRunning {
+        if process.waitBlocking(timeout: .seconds(15)) == nil {
             print("SwiftPMEndToEnd: bulwark serve ignored SIGTERM for 15 s; sending SIGKILL")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
+            process.waitBlocking()
         }
     }
 }
 
 // MARK: - Small utilities
-
-/// Starts a process whose signal mask is empty.
-///
-/// Swift concurrency runs this code on libdispatch worker threads, and those block most
-/// signals. A child inherits the mask of the thread that spawns it. Without this, `bulwark
-/// serve` could start with SIGTERM blocked, and our SIGTERM would do nothing. The same goes
-/// for the isolation script's timeout. So the mask is cleared around the spawn and then
-/// restored.
-func launchWithEmptySignalMask(_ process: Process) throws {
-    var empty = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&empty)
-    pthread_sigmask(SIG_SETMASK, &empty, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    try process.run()
-}
 
 func findExecutable(named name: String) -> URL? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -442,13 +316,6 @@ func passwordDatabaseHome() -> String? {
 func numberedFilePrefix(in directory: URL, _ number: Int, _ label: String) -> URL {
     let digits = String(number)
     return directory.appendingPathComponent(String(repeating: "0", count: max(0, 3 - digits.count)) + digits + "-" + label)
-}
-
-func createLogFile(_ url: URL) throws -> FileHandle {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-        throw E2EFailure("cannot create \(url.path)")
-    }
-    return try FileHandle(forWritingTo: url)
 }
 
 func readText(_ url: URL) -> String {

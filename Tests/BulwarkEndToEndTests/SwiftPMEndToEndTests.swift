@@ -28,6 +28,7 @@
 //                               directory). It must not be inside the home directory, which
 //                               the isolation hides.
 
+import BulwarkTestSupport
 import Foundation
 import Testing
 
@@ -115,21 +116,17 @@ enum E2EPrerequisites {
     /// Root inside an unprivileged container may still be refused a mount namespace.
     private static func probeMountNamespace() -> String? {
         guard let unshare = findExecutable(named: "unshare") else { return "unshare is missing" }
-        let process = Process()
-        process.executableURL = unshare
-        process.arguments = ["--mount", "--propagation", "private", "true"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let outcome: ChildProcess.Outcome
         do {
-            try process.run()
+            outcome = try ChildProcess.runBlocking(
+                unshare.path, ["--mount", "--propagation", "private", "true"], stdout: .discard, stderr: .discard, timeout: .seconds(60)
+            )
         } catch {
             return "cannot launch unshare: \(error)"
         }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        return outcome.succeeded
             ? nil
-            : "`unshare --mount` is not permitted here (exit status \(process.terminationStatus))"
+            : "`unshare --mount` is not permitted here (\(outcome.termination))"
     }
 }
 

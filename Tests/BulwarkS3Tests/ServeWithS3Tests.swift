@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BulwarkS3
+import BulwarkTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -10,7 +11,7 @@ import Testing
 @Suite(.serialized) struct ServeWithS3Tests {
     /// `bulwark serve`, its stdout and stderr in files; the port from its "listening on" line.
     final class Serve {
-        let process = Process()
+        let process: ChildProcess
         let stdout: URL
         let stderr: URL
         var port = 0
@@ -18,15 +19,9 @@ import Testing
         init(_ executable: URL, _ arguments: [String], environment: [String: String], logs: URL) throws {
             stdout = logs.appendingPathComponent("serve.stdout")
             stderr = logs.appendingPathComponent("serve.stderr")
-            _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-            process.executableURL = executable
-            process.arguments = arguments
-            process.environment = environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = try FileHandle(forWritingTo: stdout)
-            process.standardError = try FileHandle(forWritingTo: stderr)
-            try launchWithEmptySignalMask(process)
+            process = try ChildProcess.start(
+                executable.path, arguments, environment: .exact(environment), stdout: .file(stdout.path), stderr: .file(stderr.path)
+            )
         }
 
         var output: String {
@@ -52,19 +47,13 @@ import Testing
             return false
         }
 
+        /// The exit status (128 + the signal, if one ended it); nil if still running after `timeout` seconds.
         func waitForExit(timeout: Double = 60) async throws -> Int32? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            return process.isRunning ? nil : process.terminationStatus
+            await process.wait(timeout: .seconds(timeout))?.shellStatus
         }
 
         func stop() {
-            guard process.isRunning else { return }
-            process.terminate()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.stop(grace: .seconds(10))
         }
     }
 

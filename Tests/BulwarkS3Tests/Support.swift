@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BulwarkS3
+import BulwarkTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -30,18 +31,15 @@ enum E2E {
     /// Runs to completion; stdout and stderr together.
     @discardableResult
     static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "can't run \(executable.path): \(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let outcome = try ChildProcess.runBlocking(
+                executable.path, arguments, directory: directory?.path,
+                environment: environment.map { .exact($0) } ?? .inherit, stderr: .sameAsStdout
+            )
+            return (outcome.termination.shellStatus, outcome.stdoutText)
+        } catch {
+            return (-1, "can't run \(executable.path): \(error)")
+        }
     }
 
     static func bulwarkExecutable() -> URL? {
@@ -92,13 +90,13 @@ final class Weed: @unchecked Sendable {
     static let accessKey = "bulwark-test-key"
     static let secretKey = "bulwark-test-secret/+"
 
-    let process: Process
+    let process: ChildProcess
     let directory: URL
     let s3Port: Int
     let log: URL
     var endpoint: String { "http://127.0.0.1:\(s3Port)" }
 
-    private init(process: Process, directory: URL, s3Port: Int, log: URL) {
+    private init(process: ChildProcess, directory: URL, s3Port: Int, log: URL) {
         self.process = process
         self.directory = directory
         self.s3Port = s3Port
@@ -116,9 +114,6 @@ final class Weed: @unchecked Sendable {
             let base = Int.random(in: 20_000...60_000)
             let directory = try E2E.temporaryDirectory("weed")
             let log = directory.appendingPathComponent("weed.log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let process = Process()
-            process.executableURL = weed
             var arguments = [
                 "mini", "-dir=\(directory.appendingPathComponent("data").path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 "-master.port=\(base)", "-master.port.grpc=\(base + 1)", "-volume.port=\(base + 2)", "-volume.port.grpc=\(base + 3)",
@@ -127,17 +122,11 @@ final class Weed: @unchecked Sendable {
                 "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
             ]
             if let domainName { arguments.append("-s3.domainName=\(domainName)") }
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["AWS_ACCESS_KEY_ID"] = accessKey
-            environment["AWS_SECRET_ACCESS_KEY"] = secretKey
-            process.environment = environment
-            process.currentDirectoryURL = directory
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try launchWithEmptySignalMask(process)
-            try? handle.close()
+            let process = try ChildProcess.start(
+                weed.path, arguments, directory: directory.path,
+                environment: .overriding(["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey]),
+                stdout: .file(log.path), stderr: .sameAsStdout
+            )
             let server = Weed(process: process, directory: directory, s3Port: base + 6, log: log)
             if try await server.waitUntilReady(timeout: 40) { return server }
             failures.append(String(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(600)))
@@ -169,13 +158,7 @@ final class Weed: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning, Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        process.stop(grace: .seconds(5))
         try? FileManager.default.removeItem(at: directory)
     }
 }
@@ -196,15 +179,4 @@ func fetch(_ url: String, headers: [(String, String)] = [], client: HTTPClient =
     let response = try await client.execute(request, timeout: .seconds(60))
     let body = try await response.body.collect(upTo: 64 << 20)
     return (response.status.code, response.headers.map { ($0.name, $0.value) }, Array(body.readableBytesView))
-}
-
-/// Starts a process whose signal mask is empty: Swift concurrency's worker threads block most
-/// signals and a child inherits the mask, so without this a SIGTERM to the child could do nothing.
-func launchWithEmptySignalMask(_ process: Process) throws {
-    var empty = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&empty)
-    pthread_sigmask(SIG_SETMASK, &empty, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    try process.run()
 }

@@ -1,4 +1,5 @@
 import BulwarkServer
+import BulwarkTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,19 +12,8 @@ import Testing
 struct ExpectContinueTests {
     /// Runs curl without blocking a thread of the cooperative pool (the server's handlers need them).
     func curl(_ arguments: [String]) async throws -> (status: Int32, stderr: String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--max-time", "30"] + arguments
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        let outcome = try await ChildProcess.run("/usr/bin/curl", ["--max-time", "30"] + arguments, stdout: .discard, timeout: .seconds(60))
+        return (outcome.termination.shellStatus, outcome.stderrText)
     }
 
     func live<T>(_ registry: TestRegistry, _ body: @Sendable (Int) async throws -> T) async throws -> T {

@@ -2,6 +2,7 @@ import BulwarkAuth
 import BulwarkCore
 import BulwarkServer
 import BulwarkStorage
+import BulwarkTestSupport
 import Crypto
 import Foundation
 import HTTPTypes
@@ -71,13 +72,8 @@ enum Archives {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(content.utf8).write(to: url)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zip")
-        process.arguments = ["-qry", "out.zip", root]
-        process.currentDirectoryURL = dir
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BulwarkError.internalError("zip failed") }
+        let zipped = try ChildProcess.runBlocking("/usr/bin/zip", ["-qry", "out.zip", root], directory: dir.path, stderr: .sameAsStdout)
+        guard zipped.succeeded else { throw BulwarkError.internalError("zip failed (\(zipped.termination)): \(zipped.stdoutText)") }
         return try [UInt8](Data(contentsOf: dir.appendingPathComponent("out.zip")))
     }
 

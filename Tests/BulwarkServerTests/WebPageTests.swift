@@ -1,5 +1,6 @@
 import BulwarkAuth
 import BulwarkServer
+import BulwarkTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -185,20 +186,9 @@ import Testing
     }
 
     func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = directory.appendingPathComponent("out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(executable) \(arguments)")
-        return String(decoding: try Data(contentsOf: output), as: UTF8.self)
+        let outcome = try ChildProcess.runBlocking(executable, arguments, directory: directory.path, stderr: .discard)
+        #expect(outcome.termination == .exited(0), "\(executable) \(arguments)")
+        return outcome.stdoutText
     }
 
     @Test func secondStepPageOffersTheAccountsFactors() async throws {

@@ -1,10 +1,11 @@
+import BulwarkTestSupport
 import Foundation
 
 /// Runs independent command-line tools (oathtool, rsvg-convert, zbarimg) for cross-checks.
 ///
-/// The process is awaited through its `terminationHandler` and a checked continuation, so no thread
-/// of Swift concurrency's cooperative pool blocks on it; its output goes to temporary files rather
-/// than pipes, so a chatty tool can never fill a pipe buffer and stall.
+/// The process (a ``ChildProcess``) is awaited without blocking a thread of Swift concurrency's
+/// cooperative pool; its output is drained on background threads, so a chatty tool can never fill
+/// a pipe buffer and stall.
 enum ExternalTool {
     /// What a finished process left behind.
     struct Output: Sendable {
@@ -58,54 +59,10 @@ enum ExternalTool {
 
     /// Runs `executable` with `arguments` and waits for it without blocking a thread.
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Output {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("bulwark-tool-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let stdoutURL = directory.appendingPathComponent("stdout")
-        let stderrURL = directory.appendingPathComponent("stderr")
-        try Data().write(to: stdoutURL)
-        try Data().write(to: stderrURL)
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
-        defer { try? stdoutHandle.close() }
-        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
-        defer { try? stderrHandle.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-
-        // Ends a hung tool; its value tells whether it had to.
-        let watchdog = Task { () -> Bool in
-            do { try await Task.sleep(for: timeout) } catch { return false }
-            guard process.isRunning else { return false }
-            process.terminate()
-            return true
-        }
-
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in
-                continuation.resume(returning: finished.terminationStatus)
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                watchdog.cancel()
-                continuation.resume(throwing: error)
-            }
-        }
-        watchdog.cancel()
-        if await watchdog.value {
+        let outcome = try await ChildProcess.run(executable, arguments, timeout: timeout)
+        if outcome.timedOut {
             throw TimedOut(command: ([executable] + arguments).joined(separator: " "))
         }
-        return Output(
-            status: status,
-            stdout: String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self)
-        )
+        return Output(status: outcome.termination.shellStatus, stdout: outcome.stdoutText, stderr: outcome.stderrText)
     }
 }
