@@ -67,7 +67,9 @@ extension PostgresStore: PackagePolicyStore {
 
     /// Check and insert under an advisory lock on the package and version, so two instances can't
     /// both stage the same version.
-    public func insertStaged(_ staged: StagedRelease) async throws {
+    /// The staged row and its `staged` audit event in one transaction.
+    public func insertStaged(_ staged: StagedRelease, recording event: PackageEvent?) async throws {
+        try event?.requireAbout(staged.release)
         let json: String
         do { json = String(decoding: try JSONEncoder().encode(staged.release), as: UTF8.self) } catch {
             throw BulwarkError.internalError("the staged release can't be encoded")
@@ -90,6 +92,7 @@ extension PostgresStore: PackagePolicyStore {
                     VALUES (\(staged.id), \(packageKey), \(versionKey), \(json), \(staged.state.rawValue), \(Self.seconds(staged.createdAt)),
                         \(Self.seconds(staged.expiresAt)), \(staged.decidedBy), \(Self.seconds(staged.decidedAt)))
                     """, logger)
+                if let event { try await Self.insertEvent(event, on: connection, logger: logger) }
             }
         } catch let error where Self.isConstraintViolation(error) {
             throw BulwarkError.conflict("a staged release with id \(staged.id) exists")

@@ -8,7 +8,9 @@ extension MemoryStore: PackagePolicyStore {
         packagePolicies[id.canonicalKey] = policy
     }
 
-    public func insertStaged(_ staged: StagedRelease) throws {
+    /// One actor turn: everything is checked before anything changes, so a refused stage records no event.
+    public func insertStaged(_ staged: StagedRelease, recording event: PackageEvent?) throws {
+        try event?.requireAbout(staged.release)
         let key = staged.release.package.canonicalKey
         let version = staged.release.version.precedenceKey
         if stagedReleases[staged.id] != nil { throw BulwarkError.conflict("a staged release with id \(staged.id) exists") }
@@ -20,6 +22,7 @@ extension MemoryStore: PackagePolicyStore {
             throw BulwarkError.conflict("version \(staged.release.version) of \(staged.release.package) is already waiting for approval")
         }
         stagedReleases[staged.id] = staged
+        if let event { recordPackageEvent(event) }
     }
 
     public func staged(id: String) -> StagedRelease? { stagedReleases[id] }

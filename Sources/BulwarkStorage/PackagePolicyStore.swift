@@ -9,7 +9,9 @@ public protocol PackagePolicyStore: Sendable {
     func setPolicy(_ policy: PackagePolicy, for id: PackageIdentifier, at date: Date) async throws
     /// Stores a staged release; throws a `.conflict` ``BulwarkError`` if a pending staged release of
     /// the same package and version (SemVer precedence) exists that has not expired at `staged.createdAt`.
-    func insertStaged(_ staged: StagedRelease) async throws
+    /// `event` (its `staged` audit event) is recorded in the same transaction, and not at all if the
+    /// stage is refused.
+    func insertStaged(_ staged: StagedRelease, recording event: PackageEvent?) async throws
     /// One staged release, whatever its state.
     func staged(id: String) async throws -> StagedRelease?
     /// The package's staged releases in state `pending` (expired or not), oldest first.
@@ -25,4 +27,11 @@ public protocol PackagePolicyStore: Sendable {
     /// Whether a release or a pending staged release (expired or not) uses the archive with this
     /// checksum: if neither does, nothing can serve or approve those bytes and they may be removed.
     func archiveInUse(checksum: String) async throws -> Bool
+}
+
+extension PackagePolicyStore {
+    /// Stages a release without an audit event (tests and tools).
+    public func insertStaged(_ staged: StagedRelease) async throws {
+        try await insertStaged(staged, recording: nil)
+    }
 }

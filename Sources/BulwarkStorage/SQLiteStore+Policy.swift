@@ -23,7 +23,9 @@ extension SQLiteStore: PackagePolicyStore {
         }
     }
 
-    public func insertStaged(_ staged: StagedRelease) throws {
+    /// The staged row and its `staged` audit event in one transaction (one WAL commit, one sync).
+    public func insertStaged(_ staged: StagedRelease, recording event: PackageEvent?) throws {
+        try event?.requireAbout(staged.release)
         let json: String
         do { json = String(decoding: try JSONEncoder().encode(staged.release), as: UTF8.self) } catch {
             throw BulwarkError.internalError("the staged release can't be encoded")
@@ -46,6 +48,7 @@ extension SQLiteStore: PackagePolicyStore {
                         .text(staged.id), packageKey, versionKey, .text(json), .text(staged.state.rawValue), .date(staged.createdAt),
                         .date(staged.expiresAt), .optionalText(staged.decidedBy), .date(staged.decidedAt),
                     ])
+                if let event { try insertEventRow(event) }
             }
         } catch is SQLiteConstraintViolation {
             throw BulwarkError.conflict("a staged release with id \(staged.id) exists")

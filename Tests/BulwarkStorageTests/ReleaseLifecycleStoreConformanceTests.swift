@@ -193,6 +193,35 @@ import Testing
         #expect(try await storage.releases.releases(of: id).count == 3)
     }
 
+    /// A staged release and its `staged` event land together; a refused stage (the version is
+    /// already waiting) records no event.
+    @Test(arguments: Backend.allCases)
+    func aStagedReleaseAndItsEventLandTogether(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let id = try PackageIdentifier("test.pkg")
+        let stagedEvent = try published("test.pkg", "2.0.0", at: t0, kind: .staged)
+        let waiting = StagedRelease(id: "s-1", release: try release("test.pkg", "2.0.0"), createdAt: t0, expiresAt: t0 + 86_400)
+        try await storage.policies.insertStaged(waiting, recording: stagedEvent)
+        #expect(try await storage.policies.staged(id: "s-1")?.release.version.description == "2.0.0")
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [stagedEvent])
+
+        let again = StagedRelease(id: "s-2", release: try release("test.pkg", "2.0.0"), createdAt: t0 + 1, expiresAt: t0 + 86_400)
+        do {
+            try await storage.policies.insertStaged(again, recording: try published("test.pkg", "2.0.0", at: t0 + 1, kind: .staged))
+            Issue.record("expected a conflict")
+        } catch let error as BulwarkError {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try await storage.policies.staged(id: "s-2") == nil)
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [stagedEvent])
+        // An event about another version is refused before anything is written.
+        let other = StagedRelease(id: "s-3", release: try release("test.pkg", "3.0.0"), createdAt: t0, expiresAt: t0 + 86_400)
+        await #expect(throws: BulwarkError.self) {
+            try await storage.policies.insertStaged(other, recording: try self.published("test.pkg", "9.0.0", at: self.t0, kind: .staged))
+        }
+        #expect(try await storage.policies.staged(id: "s-3") == nil)
+    }
+
     @Test(arguments: Backend.allCases)
     func aRefusedInsertRecordsNoEvent(backend: Backend) async throws {
         let storage = try backend.makeStorage()

@@ -30,7 +30,8 @@ struct PublishController<Context: RequestContext>: Sendable {
     }
 
     /// Every token use goes into the package's audit log: `published` in the release's own
-    /// transaction (``ReleaseStore/insert(_:recording:)``), `staged` right after staging.
+    /// transaction (``ReleaseStore/insert(_:recording:)``), `staged` with the staged row
+    /// (``PackagePolicyStore/insertStaged(_:recording:)``).
     func use(_ kind: PackageEvent.Kind, _ release: Release, _ publisher: Publisher, _ context: Context, detail: String = "") -> PackageEvent {
         PackageEvent(
             package: release.package, version: release.version, kind: kind, actor: publisher.account, credential: .token(publisher.token.id),
@@ -104,11 +105,8 @@ struct PublishController<Context: RequestContext>: Sendable {
         try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
         committed = true
         if policy.publishing == .approval {
-            let response = try await stage(release, request: request, context: context)
-            if response.status == .accepted {
-                try? await storage.lifecycle.recordPackageEvent(use(.staged, release, publisher, context, detail: "waiting for approval"))
-            }
-            return response
+            // The staged row and its `staged` event: one transaction, like a publish.
+            return try await stage(release, recording: use(.staged, release, publisher, context, detail: "waiting for approval"), request: request, context: context)
         }
         // The release and its `published` event: one transaction, so one commit to sync.
         try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
@@ -124,13 +122,13 @@ struct PublishController<Context: RequestContext>: Sendable {
 
     /// `publishing: approval`: the release waits, invisible to consumers, for an owner's approval;
     /// the answer is `202 Accepted` with the staged release's status URL.
-    func stage(_ release: Release, request: Request, context: Context) async throws -> Response {
+    func stage(_ release: Release, recording event: PackageEvent, request: Request, context: Context) async throws -> Response {
         let at = now()
         let staged = StagedRelease(
             id: UUID().uuidString.lowercased(), release: release, createdAt: at,
             expiresAt: at.addingTimeInterval(configuration.security.stagedReleaseLifetime)
         )
-        do { try await storage.policies.insertStaged(staged) } catch let error as BulwarkError where error.kind == .conflict {
+        do { try await storage.policies.insertStaged(staged, recording: event) } catch let error as BulwarkError where error.kind == .conflict {
             if let pending = try await pendingStaged(release.package, release.version) { return pendingConflict(request, pending) }
             throw error
         }
