@@ -7,7 +7,9 @@ import PostgresNIO
 extension PostgresStore: ReleaseLifecycleStore {
     /// The release row is locked (FOR SHARE) while the yank is written, so a concurrent deletion
     /// either happens first (and this returns false) or waits.
-    public func yank(_ id: PackageIdentifier, version: SemanticVersion, _ yank: Yank) async throws -> Bool {
+    /// The yank and its audit event in one transaction.
+    public func yank(_ id: PackageIdentifier, version: SemanticVersion, _ yank: Yank, recording event: PackageEvent?) async throws -> Bool {
+        try event?.requireAbout(id, version: version)
         let logger = logger
         let packageKey = id.canonicalKey
         let versionKey = version.precedenceKey
@@ -22,14 +24,25 @@ extension PostgresStore: ReleaseLifecycleStore {
                 ON CONFLICT (package_key, version_key) DO UPDATE SET reason = excluded.reason, yanked_by = excluded.yanked_by,
                     yanked_at = excluded.yanked_at
                 """, logger)
+            if let event { try await Self.insertEvent(event, on: connection, logger: logger) }
             return true
         }
     }
 
-    public func unyank(_ id: PackageIdentifier, version: SemanticVersion) async throws -> Bool {
-        try await !rows("""
-            DELETE FROM release_yanks WHERE package_key = \(id.canonicalKey) AND version_key = \(version.precedenceKey) RETURNING 1
-            """).isEmpty
+    /// The cleared yank and its audit event in one transaction; no event if nothing was yanked.
+    public func unyank(_ id: PackageIdentifier, version: SemanticVersion, recording event: PackageEvent?) async throws -> Bool {
+        try event?.requireAbout(id, version: version)
+        let logger = logger
+        let packageKey = id.canonicalKey
+        let versionKey = version.precedenceKey
+        return try await transaction { connection in
+            let cleared = try await connection.all("""
+                DELETE FROM release_yanks WHERE package_key = \(packageKey) AND version_key = \(versionKey) RETURNING 1
+                """, logger)
+            guard !cleared.isEmpty else { return false }
+            if let event { try await Self.insertEvent(event, on: connection, logger: logger) }
+            return true
+        }
     }
 
     public func yank(of id: PackageIdentifier, version: SemanticVersion) async throws -> Yank? {
@@ -57,7 +70,11 @@ extension PostgresStore: ReleaseLifecycleStore {
 
     /// The release row is locked FOR UPDATE first: of concurrent deletions (on any instance) one
     /// deletes it, and the others, waiting on the lock, then find no release and return nil.
-    public func deleteRelease(_ id: PackageIdentifier, version: SemanticVersion, by account: String, at date: Date) async throws -> DeletedRelease? {
+    /// The deletion, its tombstone and its audit event in one transaction.
+    public func deleteRelease(
+        _ id: PackageIdentifier, version: SemanticVersion, by account: String, at date: Date, recording event: PackageEvent?
+    ) async throws -> DeletedRelease? {
+        try event?.requireAbout(id, version: version)
         let logger = logger
         let packageKey = id.canonicalKey
         let versionKey = version.precedenceKey
@@ -80,6 +97,7 @@ extension PostgresStore: ReleaseLifecycleStore {
                 INSERT INTO tombstones (package_key, version_key, scope, name, version, checksum, deleted_by, deleted_at)
                 VALUES (\(packageKey), \(versionKey), \(scope), \(name), \(v), \(checksum), \(account), \(Self.seconds(date)))
                 """, logger)
+            if let event { try await Self.insertEvent(event, on: connection, logger: logger) }
             let inRelease = try await connection.all("SELECT 1 FROM releases WHERE checksum = \(checksum) LIMIT 1", logger)
             let inStaged = try await connection.all("""
                 SELECT 1 FROM staged_releases WHERE state = 'pending' AND strpos(release, \(checksum)) > 0 LIMIT 1

@@ -2,7 +2,9 @@ import BulwarkCore
 import Foundation
 
 extension SQLiteStore: ReleaseLifecycleStore {
-    public func yank(_ id: PackageIdentifier, version: SemanticVersion, _ yank: Yank) throws -> Bool {
+    /// The yank and its audit event in one transaction (one WAL commit, one sync).
+    public func yank(_ id: PackageIdentifier, version: SemanticVersion, _ yank: Yank, recording event: PackageEvent?) throws -> Bool {
+        try event?.requireAbout(id, version: version)
         let key: [SQLiteValue] = [.text(id.canonicalKey), .text(version.precedenceKey)]
         return try connection.transaction {
             guard !(try connection.query("SELECT 1 FROM releases WHERE package_key = ? AND version_key = ?", key)).isEmpty else { return false }
@@ -11,16 +13,21 @@ extension SQLiteStore: ReleaseLifecycleStore {
                 ON CONFLICT (package_key, version_key) DO UPDATE SET reason = excluded.reason, yanked_by = excluded.yanked_by,
                     yanked_at = excluded.yanked_at
                 """, key + [.text(yank.reason), .text(yank.by), .date(yank.at)])
+            if let event { try insertEventRow(event) }
             return true
         }
     }
 
-    public func unyank(_ id: PackageIdentifier, version: SemanticVersion) throws -> Bool {
-        try connection.locked {
+    /// The cleared yank and its audit event in one transaction; no event if nothing was yanked.
+    public func unyank(_ id: PackageIdentifier, version: SemanticVersion, recording event: PackageEvent?) throws -> Bool {
+        try event?.requireAbout(id, version: version)
+        return try connection.transaction {
             try connection.query(
                 "DELETE FROM release_yanks WHERE package_key = ? AND version_key = ?", [.text(id.canonicalKey), .text(version.precedenceKey)]
             )
-            return connection.changes == 1
+            guard connection.changes == 1 else { return false }
+            if let event { try insertEventRow(event) }
+            return true
         }
     }
 
@@ -57,7 +64,11 @@ extension SQLiteStore: ReleaseLifecycleStore {
         return Yank(reason: reason, by: by, at: at)
     }
 
-    public func deleteRelease(_ id: PackageIdentifier, version: SemanticVersion, by account: String, at date: Date) throws -> DeletedRelease? {
+    /// The deletion, its tombstone and its audit event in one transaction.
+    public func deleteRelease(
+        _ id: PackageIdentifier, version: SemanticVersion, by account: String, at date: Date, recording event: PackageEvent?
+    ) throws -> DeletedRelease? {
+        try event?.requireAbout(id, version: version)
         let key: [SQLiteValue] = [.text(id.canonicalKey), .text(version.precedenceKey)]
         return try connection.transaction {
             let rows = try connection.query("""
@@ -79,6 +90,7 @@ extension SQLiteStore: ReleaseLifecycleStore {
                 INSERT INTO tombstones (package_key, version_key, scope, name, version, checksum, deleted_by, deleted_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, key + [.text(scope), .text(name), .text(v), .text(checksum), .text(account), .date(date)])
+            if let event { try insertEventRow(event) }
             let inRelease = try connection.query("SELECT 1 FROM releases WHERE checksum = ? LIMIT 1", [.text(checksum)])
             let inStaged = try connection.query(
                 "SELECT 1 FROM staged_releases WHERE state = 'pending' AND instr(release, ?) > 0 LIMIT 1", [.text(checksum)]

@@ -26,9 +26,16 @@ extension PackageEvent {
     /// Throws unless this event is about `release` (same package key, same version precedence):
     /// what ``ReleaseStore/insert(_:recording:)`` checks before writing anything.
     public func requireAbout(_ release: Release) throws {
-        guard package.canonicalKey == release.package.canonicalKey, version?.precedenceKey == release.version.precedenceKey else {
+        try requireAbout(release.package, version: release.version)
+    }
+
+    /// Throws unless this event is about `id` at `version` (same package key, same version
+    /// precedence): what the yank, unyank and delete of ``ReleaseLifecycleStore`` check before
+    /// writing anything.
+    public func requireAbout(_ id: PackageIdentifier, version expected: SemanticVersion) throws {
+        guard package.canonicalKey == id.canonicalKey, version?.precedenceKey == expected.precedenceKey else {
             throw BulwarkError.internalError(
-                "an audit event about \(package) \(version?.description ?? "(no version)") can't be recorded with the release \(release.package) \(release.version)"
+                "an audit event about \(package) \(version?.description ?? "(no version)") can't be recorded with the release \(id) \(expected)"
             )
         }
     }

@@ -222,6 +222,98 @@ import Testing
         #expect(try await storage.policies.staged(id: "s-3") == nil)
     }
 
+    /// A yank, an un-yank and a deletion land with their audit events (one transaction each); a
+    /// change that finds nothing to change records nothing.
+    @Test(arguments: Backend.allCases)
+    func yankUnyankAndDeleteLandWithTheirEvents(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let store = storage.lifecycle
+        let id = try PackageIdentifier("test.pkg")
+        let v = try SemanticVersion("1.0.0")
+        try await storage.releases.insert(try release("Test.Pkg", "1.0.0+a"))
+        try await storage.releases.insert(try release("Test.Pkg", "1.1.0"))
+
+        // The event may name the package in another case and the version with other build metadata.
+        let yanked = try published("TEST.PKG", "1.0.0+b", at: t0 + 1, kind: .yanked)
+        #expect(try await store.yank(id, version: v, Yank(reason: "CVE-2026-1", by: "alice", at: t0 + 1), recording: yanked))
+        #expect(try await store.yank(of: id, version: v)?.reason == "CVE-2026-1")
+        #expect(try await store.packageEvents(of: id, limit: 10) == [yanked])
+
+        let unyanked = try published("test.pkg", "1.0.0", at: t0 + 2, kind: .unyanked)
+        #expect(try await store.unyank(id, version: v, recording: unyanked))
+        #expect(try await store.yank(of: id, version: v) == nil)
+        #expect(try await store.packageEvents(of: id, limit: 10) == [unyanked, yanked])
+
+        let deleted = try published("test.pkg", "1.0.0", at: t0 + 3, kind: .deleted)
+        let result = try #require(try await store.deleteRelease(id, version: v, by: "alice", at: t0 + 3, recording: deleted))
+        #expect(result.tombstone.version.description == "1.0.0+a")
+        #expect(try await storage.releases.release(id, version: v) == nil)
+        #expect(try await store.packageEvents(of: id, limit: 10) == [deleted, unyanked, yanked])
+        #expect(try await store.packageEvents(of: id, limit: 10).first?.kind == .deleted)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func yankUnyankAndDeleteThatChangeNothingRecordNothing(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let store = storage.lifecycle
+        let id = try PackageIdentifier("test.pkg")
+        try await storage.releases.insert(try release("test.pkg", "1.0.0"))
+        try await storage.releases.insert(try release("test.pkg", "2.0.0"))
+        _ = try #require(try await store.deleteRelease(id, version: try SemanticVersion("2.0.0"), by: "alice", at: t0))
+
+        // No such release (never published, or deleted): no yank, no event.
+        let missing = try SemanticVersion("9.9.9")
+        #expect(try await store.yank(id, version: missing, Yank(reason: "x", by: "alice", at: t0), recording: try published("test.pkg", "9.9.9", at: t0, kind: .yanked)) == false)
+        let gone = try SemanticVersion("2.0.0")
+        #expect(try await store.yank(id, version: gone, Yank(reason: "x", by: "alice", at: t0), recording: try published("test.pkg", "2.0.0", at: t0, kind: .yanked)) == false)
+        #expect(try await store.yank(of: id, version: gone) == nil)
+        // Not yanked: nothing to clear, no event.
+        #expect(try await store.unyank(id, version: try SemanticVersion("1.0.0"), recording: try published("test.pkg", "1.0.0", at: t0, kind: .unyanked)) == false)
+        #expect(try await store.unyank(id, version: missing, recording: try published("test.pkg", "9.9.9", at: t0, kind: .unyanked)) == false)
+        // Nothing to delete (already deleted, or never published): nil, no event, the tombstone unchanged.
+        #expect(try await store.deleteRelease(id, version: gone, by: "bob", at: t0 + 5, recording: try published("test.pkg", "2.0.0", at: t0 + 5, kind: .deleted)) == nil)
+        #expect(try await store.deleteRelease(id, version: missing, by: "bob", at: t0 + 5, recording: try published("test.pkg", "9.9.9", at: t0 + 5, kind: .deleted)) == nil)
+        #expect(try await store.tombstone(of: id, version: gone)?.deletedBy == "alice")
+        #expect(try await store.packageEvents(of: id, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aMismatchedEventRefusesTheYankUnyankOrDeleteAndWritesNothing(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let store = storage.lifecycle
+        let id = try PackageIdentifier("test.pkg")
+        let v = try SemanticVersion("1.0.0")
+        try await storage.releases.insert(try release("test.pkg", "1.0.0"))
+        try await storage.releases.insert(try release("test.other", "1.0.0"))
+        let otherVersion = try published("test.pkg", "1.0.1", at: t0, kind: .yanked)
+        let otherPackage = try published("test.other", "1.0.0", at: t0, kind: .yanked)
+        let noVersion = PackageEvent(package: id, version: nil, kind: .yanked, actor: "alice", credential: .token("t-1"), ip: nil, at: t0)
+
+        for event in [otherVersion, otherPackage, noVersion] {
+            await #expect(throws: BulwarkError.self) {
+                _ = try await store.yank(id, version: v, Yank(reason: "x", by: "alice", at: self.t0), recording: event)
+            }
+        }
+        #expect(try await store.yank(of: id, version: v) == nil)
+
+        // Yanked without an event, then a mismatched un-yank leaves the yank.
+        #expect(try await store.yank(id, version: v, Yank(reason: "kept", by: "alice", at: t0)))
+        for event in [otherVersion, otherPackage, noVersion] {
+            await #expect(throws: BulwarkError.self) { _ = try await store.unyank(id, version: v, recording: event) }
+        }
+        #expect(try await store.yank(of: id, version: v)?.reason == "kept")
+
+        for event in [otherVersion, otherPackage, noVersion] {
+            await #expect(throws: BulwarkError.self) {
+                _ = try await store.deleteRelease(id, version: v, by: "alice", at: self.t0, recording: event)
+            }
+        }
+        #expect(try await storage.releases.release(id, version: v) != nil)
+        #expect(try await store.tombstone(of: id, version: v) == nil)
+        #expect(try await store.packageEvents(of: id, limit: 10).isEmpty)
+        #expect(try await store.packageEvents(of: try PackageIdentifier("test.other"), limit: 10).isEmpty)
+    }
+
     @Test(arguments: Backend.allCases)
     func aRefusedInsertRecordsNoEvent(backend: Backend) async throws {
         let storage = try backend.makeStorage()

@@ -135,11 +135,13 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
         readCache.invalidateRelease(release.package.canonicalKey + "@" + release.version.precedenceKey)
     }
 
-    func record(_ kind: PackageEvent.Kind, _ release: Release, _ actor: Actor, detail: String = "", ip: String?) async {
-        try? await storage.lifecycle.recordPackageEvent(PackageEvent(
+    /// The audit event of a yank, un-yank or deletion: passed to the store's change so it lands in
+    /// the same transaction (and not at all if nothing changed).
+    func event(_ kind: PackageEvent.Kind, _ release: Release, _ actor: Actor, detail: String = "", ip: String?, at: Date) -> PackageEvent {
+        PackageEvent(
             package: release.package, version: release.version, kind: kind, actor: actor.account, credential: actor.credential, detail: detail,
-            ip: ip, at: now()
-        ))
+            ip: ip, at: at
+        )
     }
 
     // MARK: Yank
@@ -163,11 +165,12 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
             throw BulwarkError.unprocessable("the reason must be one line without control characters")
         }
         let yank = Yank(reason: reason, by: actor.account, at: now())
-        guard try await storage.lifecycle.yank(id, version: version, yank) else {
+        // The yank and its `yanked` event: one transaction.
+        let yanked = event(.yanked, release, actor, detail: reason, ip: ip, at: yank.at)
+        guard try await storage.lifecycle.yank(id, version: version, yank, recording: yanked) else {
             throw BulwarkError(.gone, "version \(version) of \(id) was deleted meanwhile")
         }
         invalidate(release)
-        await record(.yanked, release, actor, detail: reason, ip: ip)
         context.logger.info("yanked", metadata: ["package": "\(release.package)", "version": "\(release.version)", "account": "\(actor.account)"])
         return try jsonResponse([
             "package": release.package.description, "version": release.version.description, "yanked": true, "reason": reason,
@@ -180,11 +183,10 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
         let ip = ip(context)
         let actor = try await requireActor(request, id, role: .maintainer, tokenPermission: .yank, ip: ip)
         let release = try await requireRelease(id, version)
-        guard try await storage.lifecycle.unyank(id, version: version) else {
+        guard try await storage.lifecycle.unyank(id, version: version, recording: event(.unyanked, release, actor, ip: ip, at: now())) else {
             throw BulwarkError.conflict("version \(release.version) of \(release.package) isn't yanked")
         }
         invalidate(release)
-        await record(.unyanked, release, actor, ip: ip)
         return try jsonResponse(["package": release.package.description, "version": release.version.description, "yanked": false])
     }
 
@@ -195,7 +197,10 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
         let ip = ip(context)
         let actor = try await requireActor(request, id, role: .owner, tokenPermission: nil, ip: ip)
         let release = try await requireRelease(id, version)
-        guard let deleted = try await storage.lifecycle.deleteRelease(id, version: version, by: actor.account, at: now()) else {
+        // The deletion, its tombstone and its `deleted` event: one transaction.
+        let at = now()
+        let deletion = event(.deleted, release, actor, ip: ip, at: at)
+        guard let deleted = try await storage.lifecycle.deleteRelease(id, version: version, by: actor.account, at: at, recording: deletion) else {
             throw BulwarkError(.gone, "version \(version) of \(id) was deleted meanwhile")
         }
         invalidate(release)
@@ -206,7 +211,6 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
                 context.logger.warning("a deleted release's archive couldn't be removed", metadata: ["checksum": "\(release.checksum)"])
             }
         }
-        await record(.deleted, release, actor, ip: ip)
         context.logger.info("deleted", metadata: ["package": "\(release.package)", "version": "\(release.version)", "account": "\(actor.account)"])
         return try jsonResponse([
             "package": release.package.description, "version": release.version.description, "deleted": true,
