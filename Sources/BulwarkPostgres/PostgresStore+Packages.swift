@@ -114,12 +114,21 @@ extension PostgresStore: PackagePolicyStore {
     }
 
     /// One conditional UPDATE: of concurrent decisions exactly one finds the release in `from`.
-    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool {
-        try await !rows("""
-            UPDATE staged_releases SET state = \(to.rawValue), decided_by = \(account), decided_at = \(Self.seconds(date))
-            WHERE id = \(id) AND state = \(from.rawValue)
-            RETURNING 1
-            """).isEmpty
+    /// The decision and its audit event in one transaction; no event if another decision came first.
+    public func decide(
+        id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date, recording event: PackageEvent?
+    ) async throws -> Bool {
+        let logger = logger
+        return try await transaction { connection in
+            let decided = try await connection.all("""
+                UPDATE staged_releases SET state = \(to.rawValue), decided_by = \(account), decided_at = \(Self.seconds(date))
+                WHERE id = \(id) AND state = \(from.rawValue)
+                RETURNING 1
+                """, logger)
+            guard !decided.isEmpty else { return false }
+            if let event { try await Self.insertEvent(event, on: connection, logger: logger) }
+            return true
+        }
     }
 
     public func purgeExpiredStaged(expiredBefore: Date) async throws -> [String] {

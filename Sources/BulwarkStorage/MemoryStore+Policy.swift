@@ -32,8 +32,11 @@ extension MemoryStore: PackagePolicyStore {
             .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) -> Bool {
+    public func decide(
+        id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date, recording event: PackageEvent?
+    ) -> Bool {
         guard var staged = stagedReleases[id], staged.state == from else { return false }
+        if let event { recordPackageEvent(event) }
         staged.state = to
         staged.decidedBy = account
         staged.decidedAt = date

@@ -18,7 +18,10 @@ public protocol PackagePolicyStore: Sendable {
     func pendingStaged(of id: PackageIdentifier) async throws -> [StagedRelease]
     /// Moves a staged release from `from` to `to` atomically: of concurrent decisions exactly one
     /// returns true; false if the release is unknown or not in state `from`.
-    func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool
+    /// `event` (e.g. `rejected`) is recorded in the same transaction, and only if this call decided.
+    func decide(
+        id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date, recording event: PackageEvent?
+    ) async throws -> Bool
     /// Housekeeping: removes the staged releases still `pending` whose expiry is at or before
     /// `expiredBefore` (anyone with a publish token can make them, so they must not pile up).
     /// Approved and rejected ones stay: they record who decided. Returns the archive checksum of
@@ -30,6 +33,11 @@ public protocol PackagePolicyStore: Sendable {
 }
 
 extension PackagePolicyStore {
+    /// Decides without an audit event (the approval's event goes with the release's insert).
+    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) async throws -> Bool {
+        try await decide(id: id, from: from, to: to, by: account, at: date, recording: nil)
+    }
+
     /// Stages a release without an audit event (tests and tools).
     public func insertStaged(_ staged: StagedRelease) async throws {
         try await insertStaged(staged, recording: nil)

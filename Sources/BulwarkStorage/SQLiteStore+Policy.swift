@@ -71,13 +71,18 @@ extension SQLiteStore: PackagePolicyStore {
         return try rows.map(Self.stagedRelease)
     }
 
-    public func decide(id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date) throws -> Bool {
-        try connection.locked {
+    /// The decision and its audit event in one transaction; no event if another decision came first.
+    public func decide(
+        id: String, from: StagedRelease.State, to: StagedRelease.State, by account: String, at date: Date, recording event: PackageEvent?
+    ) throws -> Bool {
+        try connection.transaction {
             try connection.query(
                 "UPDATE staged_releases SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?",
                 [.text(to.rawValue), .text(account), .date(date), .text(id), .text(from.rawValue)]
             )
-            return connection.changes == 1
+            guard connection.changes == 1 else { return false }
+            if let event { try insertEventRow(event) }
+            return true
         }
     }
 

@@ -314,6 +314,22 @@ import Testing
         #expect(try await store.packageEvents(of: try PackageIdentifier("test.other"), limit: 10).isEmpty)
     }
 
+    /// A rejection and its event land together; a second decision finds nothing and records nothing.
+    @Test(arguments: Backend.allCases)
+    func aRejectionAndItsEventLandTogether(backend: Backend) async throws {
+        let storage = try backend.makeStorage()
+        let id = try PackageIdentifier("test.pkg")
+        let waiting = StagedRelease(id: "s-9", release: try release("test.pkg", "4.0.0"), createdAt: t0, expiresAt: t0 + 86_400)
+        try await storage.policies.insertStaged(waiting)
+        let rejected = try published("test.pkg", "4.0.0", at: t0 + 10, kind: .rejected)
+        #expect(try await storage.policies.decide(id: "s-9", from: .pending, to: .rejected, by: "alice", at: t0 + 10, recording: rejected))
+        #expect(try await storage.policies.staged(id: "s-9")?.state == .rejected)
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [rejected])
+        let late = try published("test.pkg", "4.0.0", at: t0 + 11, kind: .rejected)
+        #expect(try await storage.policies.decide(id: "s-9", from: .pending, to: .rejected, by: "bob", at: t0 + 11, recording: late) == false)
+        #expect(try await storage.lifecycle.packageEvents(of: id, limit: 10) == [rejected])
+    }
+
     @Test(arguments: Backend.allCases)
     func aRefusedInsertRecordsNoEvent(backend: Backend) async throws {
         let storage = try backend.makeStorage()

@@ -250,7 +250,12 @@ struct PackageController<Context: RequestContext>: Sendable {
     @Sendable func reject(_ request: Request, context: Context) async throws -> Response {
         let (signedIn, id, staged, _) = try await decidable(request, context, approving: false)
         let account = signedIn.account.name
-        guard try await storage.policies.decide(id: staged.id, from: .pending, to: .rejected, by: account, at: now()) else {
+        let at = now()
+        // The decision and its `rejected` audit event: one transaction.
+        let event = await ReleaseLifecycleController<Context>.decisionEvent(
+            .rejected, staged.release, signedIn, method: "step-up", storage: storage, ip: ip(context), at: at
+        )
+        guard try await storage.policies.decide(id: staged.id, from: .pending, to: .rejected, by: account, at: at, recording: event) else {
             throw BulwarkError.conflict("version \(staged.release.version) of \(id) was decided already")
         }
         // Its archive goes unless a release or another pending staged release has the same bytes.
@@ -258,7 +263,6 @@ struct PackageController<Context: RequestContext>: Sendable {
             context.logger.warning("a rejected release's archive couldn't be removed", metadata: ["checksum": "\(staged.release.checksum)"])
         }
         await log.record(account, .releaseRejected, "\(id) \(staged.release.version) (published by \(staged.release.publisher))", ip: ip(context))
-        await ReleaseLifecycleController<Context>.recordDecision(.rejected, staged.release, signedIn, method: "step-up", storage: storage, ip: ip(context), at: now())
         return try jsonResponse(["state": "rejected", "version": staged.release.version.description])
     }
 

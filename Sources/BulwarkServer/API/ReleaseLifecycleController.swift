@@ -87,18 +87,11 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
         return CredentialUse(kind: .totp)
     }
 
-    /// Records an approval or rejection of a staged release in the package's audit log. `method` is
-    /// how the approver proved it: `passkey '<name>'` (an assertion sent with the approval),
-    /// `passkey step-up`, or `step-up` (the session's last second factor).
-    static func recordDecision(
-        _ kind: PackageEvent.Kind, _ release: Release, _ signedIn: SignedIn, method: String, storage: Storage, ip: String?, at: Date
-    ) async {
-        let event = await decisionEvent(kind, release, signedIn, method: method, storage: storage, ip: ip, at: at)
-        try? await storage.lifecycle.recordPackageEvent(event)
-    }
-
-    /// The audit event ``recordDecision(_:_:_:method:storage:ip:at:)`` records; an approval passes
-    /// it to ``ReleaseStore/insert(_:recording:)`` so it lands with the release.
+    /// A staged release's decision as an audit event: an approval passes it to
+    /// ``ReleaseStore/insert(_:recording:)`` so it lands with the release, a rejection to
+    /// ``PackagePolicyStore/decide(id:from:to:by:at:recording:)`` so it lands with the decision.
+    /// `method` is how the approver proved it: `passkey '<name>'` (an assertion sent with the
+    /// approval), `passkey step-up`, or `step-up` (the session's last second factor).
     static func decisionEvent(
         _ kind: PackageEvent.Kind, _ release: Release, _ signedIn: SignedIn, method: String, storage: Storage, ip: String?, at: Date
     ) async -> PackageEvent {
