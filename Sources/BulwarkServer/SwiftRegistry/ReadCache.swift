@@ -40,7 +40,6 @@ final class ReadCache: Sendable {
         var currentCost = 0
         var previousCost = 0
         var totalCost: Int { currentCost + previousCost }
-        var count: Int { current.count + previous.count }
 
         func lookup(_ key: Key) -> (Value, inCurrent: Bool)? {
             if let v = current[key] { return (v, true) }

@@ -150,7 +150,9 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         let base = paths.baseURL(for: request)
 
         // Yanked: still downloadable, but marked like in the release list. The links need every version.
-        guard let known = try await fetched.asyncOr({ try await storage.reads.packageVersions(id) }) else {
+        var versionsFound = fetched
+        if versionsFound == nil { versionsFound = try await storage.reads.packageVersions(id) }
+        guard let known = versionsFound else {
             throw BulwarkError.notFound("package \(id) not found")
         }
         var json = JSONText(capacity: 512 + (release.metadata?.count ?? 2))
@@ -369,12 +371,4 @@ struct Rendered {
     var status: HTTPResponse.Status = .ok
     var headers: HTTPFields
     var body: ByteBuffer
-}
-
-extension Optional where Wrapped: Sendable {
-    /// The value, or what `fetch` returns when there is none.
-    func asyncOr(_ fetch: () async throws -> Wrapped?) async rethrows -> Wrapped? {
-        if let self { return self }
-        return try await fetch()
-    }
 }
