@@ -4,6 +4,9 @@
 #   bench/run.sh                      # full table: 1 000 packages, 10 s per endpoint, release build
 #   bench/run.sh --packages 100000    # the read table at another scale
 #   bench/run.sh --smoke              # seconds, debug build, no targets: keeps this and bench/publish.sh from rotting
+#   bench/run.sh --packages 1000000 --warm
+#                                     # first reads every package's list, metadata and manifest once, so the
+#                                     # random rows measure stored responses (steady state), not first renders
 #
 # Installs nginx and wrk from Debian when missing. Everything listens on 127.0.0.1 only, and every
 # load run is bounded in time.
@@ -14,11 +17,13 @@ packages=1000
 duration=10
 connections=64
 config=release
+warm=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) packages=50; duration=1; connections=8; config=debug ;;
     --packages) packages=$2; shift ;;
     --duration) duration=$2; shift ;;
+    --warm) warm=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -66,6 +71,16 @@ until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
   sleep 0.02
 done
 startup_ms=$(( $(date +%s%3N) - start_ms ))
+
+if [ -n "$warm" ]; then
+  # Every list, metadata and manifest read once: each is rendered and stored in the database.
+  warm_start=$(date +%s)
+  for template in /seed/pkg%06d /seed/pkg%06d/1.0.0 /seed/pkg%06d/1.0.0/Package.swift; do
+    PATH_TEMPLATE="$template" PACKAGES="$packages" CONNECTIONS="$connections" \
+      wrk -t1 -c"$connections" -d"$(( packages / 2000 + 60 ))s" -s bench/walk.lua "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+  done
+  echo "warmed: every package's list, metadata and manifest read once in $(( $(date +%s) - warm_start )) s"
+fi
 
 # The exact bytes Bulwark serves, exported for nginx: every path P is stored as ROOT/P/__self.
 export_path() {
@@ -158,7 +173,7 @@ fi
 rss_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
 echo
 echo "packages: $packages × 3 releases; start-up to first 200: ${startup_ms} ms; bulwark peak RSS: $((rss_kib / 1024)) MiB; data dir: $(du -sh "$work/data" | cut -f1)"
-echo "wrk -t2 -c$connections -d${duration}s; nginx: 2 workers, sendfile on, access log off; build: $config"
+echo "wrk -t2 -c$connections -d${duration}s; nginx: 2 workers, sendfile on, access log off; build: $config${warm:+; warmed (stored responses)}"
 [ "$packages" -le 1000 ] || echo "note: nginx serves the first 1000 packages only (random rows compare against that set)"
 
 if [ "$config" = debug ]; then

@@ -296,5 +296,8 @@ public enum PostgresMigrations {
         PostgresMigration(id: 8, name: "IndexRepositoryURLsByPackage", statements: [
             "CREATE INDEX IF NOT EXISTS repository_urls_by_package ON repository_urls(package_key)",
         ]),
+        // SQLite's migration 9 keeps rendered responses (SQLite only: several instances share a
+        // PostgreSQL database, and each keeps its own memory cache). Nothing to do here; kept in step.
+        PostgresMigration(id: 9, name: "StoredResponses", statements: []),
     ]
 }

@@ -112,8 +112,11 @@ public func buildRouter(
     ).addRoutes(to: router)
     RegistriesPage<Context>(data: try? RegistryData.bundled()).addRoutes(to: router)
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
-    RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
-        .addRoutes(to: router)
+    var readController = RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
+    if configuration.storedResponses, let store = storage.storedResponses {
+        readController.storedResponses = StoredResponseTier(store: store, releasesPerPage: configuration.releasesPerPage)
+    }
+    readController.addRoutes(to: router)
     PackageController<Context>(
         storage: storage, sessions: sessions, log: log, passkeys: passkeyController, paths: paths, readCache: readCache, ip: ip, now: now
     ).addRoutes(to: router)

@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     public var readCacheSeconds: Double = 5
     /// The most cached responses (and, separately, releases) kept in memory.
     public var readCacheEntries = 100_000
+    /// Keep rendered release lists, metadata and manifests in the database too (where the store
+    /// supports it: SQLite), so reads that miss the memory cache cost one lookup. They are deleted
+    /// with every change to their package, so unlike the memory cache they are never stale.
+    public var storedResponses = true
 
     /// The longest yank reason, in characters (resolvers print it).
     public var maxYankReasonLength = 500

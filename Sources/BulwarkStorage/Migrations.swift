@@ -238,5 +238,39 @@ enum SQLiteMigrations {
         Migration(id: 8, name: "IndexRepositoryURLsByPackage", sql: """
             CREATE INDEX IF NOT EXISTS repository_urls_by_package ON repository_urls(package_key);
             """),
+        // Rendered read responses (``StoredResponseStore``). Triggers, not the store's methods, keep
+        // them valid: any write to a package's rows, by any code or process, bumps the epoch and
+        // deletes the package's responses in the writing transaction.
+        Migration(id: 9, name: "StoredResponses", sql: """
+            CREATE TABLE read_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+            INSERT INTO read_epoch (id, n) VALUES (1, 0);
+            CREATE TABLE read_documents (
+                id INTEGER PRIMARY KEY,          -- 63-bit FNV-1a of package_key, NUL, path
+                package_key TEXT NOT NULL,
+                path TEXT NOT NULL,
+                base TEXT NOT NULL,
+                headers BLOB NOT NULL,
+                body BLOB NOT NULL
+            );
+            CREATE INDEX read_documents_by_package ON read_documents(package_key);
+            """ + readDocumentTriggers),
     ]
+
+    /// AFTER INSERT, UPDATE and DELETE on every table a package's read responses are made from.
+    static var readDocumentTriggers: String {
+        let tables = [("packages", "key"), ("releases", "package_key"), ("manifests", "package_key"), ("release_yanks", "package_key"), ("tombstones", "package_key")]
+        var sql = ""
+        for (table, column) in tables {
+            for (event, rows) in [("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])] {
+                let deletes = rows.map { "DELETE FROM read_documents WHERE package_key = \($0).\(column);" }.joined(separator: " ")
+                sql += """
+
+                    CREATE TRIGGER read_documents_\(table)_\(event.lowercased()) AFTER \(event) ON \(table) BEGIN
+                        UPDATE read_epoch SET n = n + 1; \(deletes)
+                    END;
+                    """
+            }
+        }
+        return sql
+    }
 }

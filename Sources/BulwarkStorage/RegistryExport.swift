@@ -78,8 +78,9 @@ extension TableDumping {
     public func requireEmpty() async throws { try await loadTables([]) }
 }
 
-/// Tables whose rows only matter for minutes: left out of exports.
-public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_failures"]
+/// Tables left out of exports: rows that only matter for minutes, and rendered responses (SQLite's
+/// `read_documents` and its epoch), which the importing server renders again.
+public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_failures", "read_documents", "read_epoch"]
 
 /// `bulwark admin export DIR` / `import DIR`: the registry as files.
 ///

@@ -41,7 +41,9 @@ final class SQLiteConnection: @unchecked Sendable {
     private static let maxCachedStatements = 256
 
     /// A read-only connection (``SQLiteReaders``) takes no part in writes: it only sets its page cache.
-    init(path: String, readOnly: Bool = false) throws {
+    /// `durable: false` (the stored-responses writer): commits don't wait for the disk; a crash can
+    /// lose the last ones, never the database's consistency (WAL), and a later durable commit syncs them.
+    init(path: String, readOnly: Bool = false, durable: Bool = true) throws {
         var handle: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
@@ -55,7 +57,7 @@ final class SQLiteConnection: @unchecked Sendable {
             // 8 MiB each: one reader per core, all within the memory target at a million packages.
             try exec("PRAGMA cache_size=-8192;")
         } else {
-            try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
+            try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durable ? "FULL" : "NORMAL"); PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;")
         }
     }
 

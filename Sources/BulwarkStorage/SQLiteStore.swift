@@ -1,23 +1,30 @@
 import BulwarkCore
 import Foundation
+import Synchronization
 
 /// The embedded default store: one SQLite file.
 public final class SQLiteStore: ReleaseStore, AccountStore, TokenStore {
     let connection: SQLiteConnection
     /// Read-only connections for the read API (``RegistryReadStore``), one per core (2–8).
     let readers: SQLiteReaders
+    let path: String
+    /// Stores rendered responses (``StoredResponseStore``); opened on first use.
+    let responseWriterConnection = Mutex<SQLiteConnection?>(nil)
 
     public init(path: String, readers: Int = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))) throws {
+        self.path = path
         connection = try SQLiteConnection(path: path)
         try Self.migrate(connection)
         self.readers = SQLiteReaders(path: path, count: readers)
     }
 
-    /// Applies the migrations not applied yet, each in its own transaction.
     deinit {
+        // The writer closes last: it folds the WAL back into the database file.
         readers.close()
+        responseWriterConnection.withLock { $0?.close() }
     }
 
+    /// Applies the migrations not applied yet, each in its own transaction.
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.locked {
             try connection.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")

@@ -93,6 +93,9 @@ public struct Storage: Sendable {
     public var maintainers: any MaintainerStore
     /// What the read API asks for, in one round trip per request where the store can.
     public var reads: any RegistryReadStore
+    /// Rendered read responses kept until their package changes; nil where the store has none
+    /// (only SQLite has them: its triggers invalidate them on every write, from any process).
+    public var storedResponses: (any StoredResponseStore)?
     public var blobs: any BlobStore
     /// What `/readyz` checks: the database and the blob store, each asked directly.
     public var readiness: [any ReadinessCheck] = []
@@ -113,6 +116,7 @@ public struct Storage: Sendable {
         self.lifecycle = lifecycle ?? (releases as? any ReleaseLifecycleStore) ?? UnsupportedLifecycleStore()
         self.maintainers = maintainers ?? (scopes as? any MaintainerStore) ?? UnsupportedMaintainerStore()
         self.reads = (releases as? any RegistryReadStore) ?? ComposedRegistryReads(releases: releases, lifecycle: self.lifecycle)
+        self.storedResponses = releases as? any StoredResponseStore
     }
 
     /// The embedded default: SQLite and files under `dataDirectory`.

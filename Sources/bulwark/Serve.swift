@@ -29,6 +29,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Releases per page in release lists.") var releasesPerPage = 100
     @Option(help: "Seconds a verified token is cached (the longest a revoked token keeps working).") var tokenCacheSeconds = 10.0
     @Option(help: "Seconds rendered read responses are cached (0 turns the cache off).") var readCacheSeconds = 5.0
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Keep rendered release lists, metadata and manifests in the SQLite database until their package changes."
+    )
+    var storedResponses = true
     @Option(help: "File with the key that seals TOTP seeds (created with a random key if missing; default DATA-DIR/secret.key).")
     var secretKeyFile: String?
     @Flag(help: "Close open sign-up: only the operator creates accounts.") var disableSignUp = false
@@ -82,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         configuration.releasesPerPage = releasesPerPage
         configuration.tokenCacheSeconds = tokenCacheSeconds
         configuration.readCacheSeconds = readCacheSeconds
+        configuration.storedResponses = storedResponses
         try limits.apply(to: &configuration)
         try fail {
             if let trustRoots {

@@ -30,4 +30,11 @@ struct RegistryPaths: Sendable {
     static func packageID(_ context: some RequestContext) throws(BulwarkError) -> PackageIdentifier {
         try PackageIdentifier(scope: segment("scope", context), name: segment("name", context))
     }
+
+    /// The package of `GET /{scope}/{name}[.json]`: names have no dots, so a `.json` suffix is the
+    /// list's JSON form (SE-0292), never part of the name.
+    static func listPackageID(_ context: some RequestContext) throws(BulwarkError) -> PackageIdentifier {
+        let name = try segment("name", context)
+        return try PackageIdentifier(scope: segment("scope", context), name: name.hasSuffix(".json") ? String(name.dropLast(5)) : name)
+    }
 }

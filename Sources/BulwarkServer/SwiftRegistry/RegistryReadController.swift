@@ -13,6 +13,9 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     let paths: RegistryPaths
     let releasesPerPage: Int
     let cache: ReadCache
+    /// Rendered responses kept in the database, under the memory cache (nil: the store has none, or
+    /// they are turned off).
+    var storedResponses: StoredResponseTier? = nil
     let fileIO = FileIO()
 
     func addRoutes(to router: Router<Context>) {
@@ -21,7 +24,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                 try await cached(request, package: "/identifiers") { try await identifiers(request, context: context) }
             }
             router.on("/:scope/:name", method: method) { request, context in
-                try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                try await cached(request, package: try RegistryPaths.listPackageID(context).canonicalKey) {
                     try await listReleases(request, context: context)
                 }
             }
@@ -45,11 +48,30 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         }
     }
 
-    /// Serves a 200 from the cache, or renders it and keeps it. Only in-memory bodies are cached.
+    /// Serves a 200 from the memory cache, else from the stored responses, else renders it and keeps
+    /// it in both. Only in-memory bodies are cached.
     func cached(_ request: Request, package: String, _ render: () async throws -> Rendered) async throws -> Response {
         if let hit = cachedResponse(request, package: package) { return hit }
+        guard let storedResponses, package != "/identifiers" else {
+            let rendered = try await render()
+            if rendered.status == .ok { keep(request, package: package, headers: rendered.headers, body: rendered.body) }
+            return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
+        }
+        let base = paths.baseURL(for: request)
+        let path = request.uri.description
+        if let (headers, body) = storedResponses.lookup(package: package, path: path, base: base) {
+            keep(request, package: package, headers: headers, body: body)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        }
+        // Read before the render reads the package: a change in between makes the store refuse it.
+        let epoch = storedResponses.epoch()
         let rendered = try await render()
-        if rendered.status == .ok { keep(request, package: package, headers: rendered.headers, body: rendered.body) }
+        if rendered.status == .ok {
+            keep(request, package: package, headers: rendered.headers, body: rendered.body)
+            if let epoch {
+                storedResponses.keep(package: package, path: path, base: base, headers: rendered.headers, body: rendered.body, epoch: epoch)
+            }
+        }
         return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
     }
 
@@ -68,10 +90,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     // MARK: GET /{scope}/{name}
 
     func listReleases(_ request: Request, context: Context) async throws -> Rendered {
-        var id = try RegistryPaths.packageID(context)
-        if id.name.hasSuffix(".json"), let trimmed = try? PackageIdentifier(scope: id.scope, name: String(id.name.dropLast(5))) {
-            id = trimmed
-        }
+        let id = try RegistryPaths.listPackageID(context)
         guard let known = try await storage.reads.packageVersions(id) else { throw BulwarkError.notFound("package \(id) not found") }
         let canonical = known.package
         // Yanked and deleted versions stay listed with a problem (SE-0292): resolvers skip them.

@@ -1,0 +1,78 @@
+import Foundation
+import Synchronization
+
+/// Rendered responses in the `read_documents` table: looked up on the read-only connections, stored
+/// through a connection of their own that doesn't sync on commit (they can be rendered again), so
+/// storing them never waits for the disk nor holds the publishing connection.
+extension SQLiteStore: StoredResponseStore {
+    public func storedResponse(package: String, path: String, base: String) throws -> StoredResponse? {
+        let rows = try readers.read { connection in
+            try connection.query(
+                "SELECT package_key, path, base, headers, body FROM read_documents WHERE id = ?",
+                [.integer(Self.documentID(package: package, path: path))]
+            )
+        }
+        // A hash collision or another base URL: not this response.
+        guard let row = rows.first, row[0].string == package, row[1].string == path, row[2].string == base,
+            let headers = row[3].bytes, let body = row[4].bytes
+        else { return nil }
+        return StoredResponse(package: package, path: path, base: base, headers: headers, body: body)
+    }
+
+    public func epoch() throws -> Int64 {
+        let rows = try readers.read { try $0.query("SELECT n FROM read_epoch") }
+        return rows.first?.first?.int ?? 0
+    }
+
+    @discardableResult
+    public func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int {
+        guard !responses.isEmpty else { return 0 }
+        let connection = try responseWriter()
+        return try connection.transaction {
+            // Checked inside the write transaction: no change can commit between the check and the inserts.
+            guard try connection.query("SELECT n FROM read_epoch").first?.first?.int == epoch else { return 0 }
+            for response in responses {
+                try connection.query(
+                    "INSERT OR REPLACE INTO read_documents (id, package_key, path, base, headers, body) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .integer(Self.documentID(package: response.package, path: response.path)), .text(response.package), .text(response.path),
+                        .text(response.base), .blob(response.headers), .blob(response.body),
+                    ]
+                )
+            }
+            return responses.count
+        }
+    }
+
+    public func storedResponseCount() throws -> Int {
+        let rows = try connection.locked { try connection.query("SELECT count(*) FROM read_documents") }
+        return Int(rows.first?.first?.int ?? 0)
+    }
+
+    func responseWriter() throws -> SQLiteConnection {
+        if let open = responseWriterConnection.withLock({ $0 }) { return open }
+        let opened = try SQLiteConnection(path: path, durable: false)
+        return responseWriterConnection.withLock { current in
+            if let current {
+                opened.close()
+                return current
+            }
+            current = opened
+            return opened
+        }
+    }
+
+    /// The row id of a stored response: 63 bits of FNV-1a over the package key, a NUL and the path.
+    /// Stable across processes and releases (it is on disk); collisions are told apart by the key columns.
+    static func documentID(package: String, path: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        for byte in package.utf8 { add(byte) }
+        add(0)
+        for byte in path.utf8 { add(byte) }
+        return Int64(bitPattern: hash & 0x7fff_ffff_ffff_ffff)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A rendered read response kept in the database: what a read that misses the server's memory
+/// cache serves with one lookup instead of querying the package's rows and rendering them again.
+///
+/// The store treats it as opaque bytes; the server decides what it holds (for the Swift registry:
+/// the `200` responses of a package's release list, release metadata and manifests).
+public struct StoredResponse: Sendable, Equatable {
+    /// The package's canonical key (`scope.name`, lower-cased): every change to the package's
+    /// releases, manifests, yanks or tombstones deletes its stored responses.
+    public var package: String
+    /// The request's path and query, e.g. `/mona/linkedlist/1.0.0`.
+    public var path: String
+    /// The public base URL the response was rendered for (links in it are absolute): a lookup with
+    /// another base finds nothing.
+    public var base: String
+    /// The response's header fields, encoded by the server.
+    public var headers: [UInt8]
+    public var body: [UInt8]
+
+    public init(package: String, path: String, base: String, headers: [UInt8], body: [UInt8]) {
+        self.package = package
+        self.path = path
+        self.base = base
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Rendered read responses that stay valid until the package changes (only the embedded SQLite
+/// store has them: there every write that changes what a package's reads answer, from any process,
+/// deletes that package's responses in the same transaction).
+///
+/// Writes are guarded against racing a change: the server asks for the ``epoch()`` before it reads
+/// what it renders, and ``store(_:ifEpoch:)`` stores nothing if any change committed since. So a
+/// stored response never outlives the data it was rendered from.
+public protocol StoredResponseStore: Sendable {
+    /// The response stored for this package and path, rendered for `base`; nil if there is none.
+    func storedResponse(package: String, path: String, base: String) throws -> StoredResponse?
+    /// A number that every change to any package's releases, manifests, yanks or tombstones increases.
+    func epoch() throws -> Int64
+    /// Stores the responses (replacing older ones for the same package and path) if the epoch is
+    /// still `epoch`; returns how many were stored (0 when a change came first).
+    @discardableResult
+    func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int
+    /// How many responses are stored (tests, `admin` reports).
+    func storedResponseCount() throws -> Int
+}
