@@ -1,6 +1,6 @@
 -- Requests every package of the seeded set once (PATH_TEMPLATE has one %06d), in order, then ends
--- wrk: what `bench/run.sh --warm` uses so that every release list, metadata and manifest has been
--- rendered and stored once (a long-running registry's steady state). Run it with -t1: wrk waits out
+-- wrk: what `bench/run.sh --warm` runs twice per route, so that every release list, metadata and
+-- manifest is stored (from its second read; a long-running registry's steady state). Run it with -t1: wrk waits out
 -- its whole duration even when its threads stop, so the script exits the process itself once every
 -- package (and the requests still in flight when the last was sent) has been answered.
 local template = os.getenv("PATH_TEMPLATE")

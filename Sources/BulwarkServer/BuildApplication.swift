@@ -114,7 +114,10 @@ public func buildRouter(
     let readCache = ReadCache(ttl: configuration.readCacheSeconds, maxEntries: configuration.readCacheEntries, now: now)
     var readController = RegistryReadController<Context>(storage: storage, paths: paths, releasesPerPage: configuration.releasesPerPage, cache: readCache)
     if configuration.storedResponses, let store = storage.storedResponses {
-        readController.storedResponses = StoredResponseTier(store: store, releasesPerPage: configuration.releasesPerPage)
+        readController.storedResponses = StoredResponseTier(
+            store: store, releasesPerPage: configuration.releasesPerPage, metrics: metrics, firstReadBits: configuration.storedResponseFirstReadBits,
+            flushDelay: .milliseconds(Int64(configuration.storedResponseFlushSeconds * 1000))
+        )
     }
     readController.addRoutes(to: router)
     PackageController<Context>(

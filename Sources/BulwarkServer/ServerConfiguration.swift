@@ -43,6 +43,12 @@ public struct ServerConfiguration: Sendable {
     /// supports it: SQLite), so reads that miss the memory cache cost one lookup. They are deleted
     /// with every change to their package, so unlike the memory cache they are never stale.
     public var storedResponses = true
+    /// A response is stored from its second read: first reads are remembered in a filter of this
+    /// many bits (a power of two; the default, 4 MiB, covers a million packages). 0 stores from the first read.
+    public var storedResponseFirstReadBits = 1 << 25
+    /// The longest a rendered response waits to be stored (they are written in batches: each commit
+    /// empties SQLite's read connections' page caches).
+    public var storedResponseFlushSeconds: Double = 1
 
     /// The longest yank reason, in characters (resolvers print it).
     public var maxYankReasonLength = 500

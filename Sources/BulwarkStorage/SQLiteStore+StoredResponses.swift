@@ -1,3 +1,4 @@
+import BulwarkCore
 import Foundation
 import Synchronization
 
@@ -17,6 +18,21 @@ extension SQLiteStore: StoredResponseStore {
             let headers = row[3].bytes, let body = row[4].bytes
         else { return nil }
         return StoredResponse(package: package, path: path, base: base, headers: headers, body: body)
+    }
+
+    public func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup {
+        // One statement, one snapshot: the epoch is read with the (missing) row.
+        let rows = try readers.read { connection in
+            try connection.query(
+                "SELECT e.n, d.package_key, d.path, d.base, d.headers, d.body FROM read_epoch e LEFT JOIN read_documents d ON d.id = ?",
+                [.integer(Self.documentID(package: package, path: path))]
+            )
+        }
+        guard let row = rows.first, let epoch = row[0].int else { throw BulwarkError.internalError("the stored responses' epoch is missing") }
+        guard row[1].string == package, row[2].string == path, row[3].string == base, let headers = row[4].bytes, let body = row[5].bytes else {
+            return .missing(epoch: epoch)
+        }
+        return .found(StoredResponse(package: package, path: path, base: base, headers: headers, body: body))
     }
 
     public func epoch() throws -> Int64 {

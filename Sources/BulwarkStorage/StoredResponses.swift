@@ -9,7 +9,8 @@ public struct StoredResponse: Sendable, Equatable {
     /// The package's canonical key (`scope.name`, lower-cased): every change to the package's
     /// releases, manifests, yanks or tombstones deletes its stored responses.
     public var package: String
-    /// The request's path and query, e.g. `/mona/linkedlist/1.0.0`.
+    /// The response's key within its package, e.g. `metadata/1.0.0` (the server's canonical form
+    /// of the request, so that spellings of one URL share one row).
     public var path: String
     /// The public base URL the response was rendered for (links in it are absolute): a lookup with
     /// another base finds nothing.
@@ -39,10 +40,28 @@ public protocol StoredResponseStore: Sendable {
     func storedResponse(package: String, path: String, base: String) throws -> StoredResponse?
     /// A number that every change to any package's releases, manifests, yanks or tombstones increases.
     func epoch() throws -> Int64
+    /// The stored response, or if there is none the epoch to store a fresh render under: both in
+    /// one lookup (what a read that misses the memory cache asks).
+    func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup
     /// Stores the responses (replacing older ones for the same package and path) if the epoch is
     /// still `epoch`; returns how many were stored (0 when a change came first).
     @discardableResult
     func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int
     /// How many responses are stored (tests, `admin` reports).
     func storedResponseCount() throws -> Int
+}
+
+/// What ``StoredResponseStore/storedResponseOrEpoch(package:path:base:)`` finds.
+public enum StoredLookup: Sendable, Equatable {
+    case found(StoredResponse)
+    /// Nothing stored: render, and store the result if the epoch is still this one.
+    case missing(epoch: Int64)
+}
+
+extension StoredResponseStore {
+    public func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup {
+        let epoch = try epoch()
+        if let found = try storedResponse(package: package, path: path, base: base) { return .found(found) }
+        return .missing(epoch: epoch)
+    }
 }

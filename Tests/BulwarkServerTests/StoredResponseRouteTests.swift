@@ -16,11 +16,58 @@ import Testing
 /// release metadata and manifests are stored after a render and served again unchanged, never
 /// outlive a change to their package (made through this server or another process on the same
 /// data directory), are never served to another host, and errors are never stored. The memory
-/// cache is off (`readCacheSeconds = 0`) so that every read reaches the stored tier.
+/// cache is off (`readCacheSeconds = 0`) so that every read reaches the stored tier, and responses
+/// are stored from their first read (`storedResponseFirstReadBits = 0`) unless a test says otherwise.
 @Suite struct StoredResponseRouteTests {
     static let link = HTTPField.Name("Link")!
     static let contentVersion = HTTPField.Name("Content-Version")!
     static let headersThatMatter: [HTTPField.Name] = [.contentType, link, .contentDisposition, .cacheControl, contentVersion, .contentLength]
+
+    static func everyReadReachesTheStore(_ configuration: inout ServerConfiguration) {
+        configuration.readCacheSeconds = 0
+        configuration.storedResponseFirstReadBits = 0
+        configuration.storedResponseFlushSeconds = 0.02
+    }
+
+    /// As shipped, a response read once is not stored (a crawl stores nothing); its second read stores it.
+    @Test func aResponseIsStoredFromItsSecondRead() async throws {
+        let registry = try await TestRegistry(configure: {
+            $0.readCacheSeconds = 0
+            $0.storedResponseFlushSeconds = 0.02
+        })
+        let archive = try Archives.package()
+        try await registry.test { client async throws in
+            try await publish(client, registry, "1.0.0", archive: archive)
+            let first = try await get(client, "/test/pkg/1.0.0")
+            #expect(first.status == .ok)
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(try store(registry).storedResponseCount() == 0)
+            expectSame(first, try await get(client, "/test/pkg/1.0.0"), "second read")
+            #expect(try await waitForStored(registry, atLeast: 1) == 1)
+            expectSame(first, try await get(client, "/test/pkg/1.0.0"), "from the store")
+        }
+    }
+
+    /// `/metrics` counts the tier's hits, misses and stored responses.
+    @Test func metricsCountHitsMissesAndStores() async throws {
+        let registry = try await TestRegistry(configure: {
+            Self.everyReadReachesTheStore(&$0)
+            $0.metricsToken = "metrics-token-0123456789abcdef"
+        })
+        let archive = try Archives.package()
+        try await registry.test { client async throws in
+            try await publish(client, registry, "1.0.0", archive: archive)
+            #expect(try await get(client, "/test/pkg/1.0.0").status == .ok)
+            #expect(try await waitForStored(registry, atLeast: 1) == 1)
+            #expect(try await get(client, "/test/pkg/1.0.0").status == .ok)
+            #expect(try await get(client, "/test/pkg/1.0.0").status == .ok)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer metrics-token-0123456789abcdef"])
+            let lines = String(buffer: metrics.body).split(separator: "\n").map(String.init)
+            #expect(lines.contains(#"bulwark_stored_responses_total{result="miss"} 1"#))
+            #expect(lines.contains(#"bulwark_stored_responses_total{result="stored"} 1"#))
+            #expect(lines.contains(#"bulwark_stored_responses_total{result="hit"} 2"#))
+        }
+    }
 
     func store(_ registry: TestRegistry) throws -> any StoredResponseStore {
         try #require(registry.storage.storedResponses)
@@ -70,22 +117,23 @@ import Testing
     // MARK: 1. Stored and served again unchanged
 
     @Test func aRenderedListMetadataOrManifestIsStoredAndServedAgainUnchanged() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.withAlternateManifest()
         try await registry.test { client async throws in
             try await publish(client, registry, "1.0.0", archive: archive)
             try await publish(client, registry, "1.1.0", archive: archive)
             #expect(try store(registry).storedResponseCount() == 0)
 
+            // `1.0.0.json` is the same response as `1.0.0`: it shares its row.
             let uris = [
-                "/test/pkg", "/test/pkg/1.0.0", "/test/pkg/1.0.0.json", "/test/pkg/1.0.0/Package.swift",
-                "/test/pkg/1.0.0/Package.swift?swift-version=6.0",
+                ("/test/pkg", true), ("/test/pkg/1.0.0", true), ("/test/pkg/1.0.0.json", false), ("/test/pkg/1.0.0/Package.swift", true),
+                ("/test/pkg/1.0.0/Package.swift?swift-version=6.0", true),
             ]
             var expected = 0
-            for uri in uris {
+            for (uri, newRow) in uris {
                 let first = try await get(client, uri)
                 #expect(first.status == .ok, "\(uri): \(first.text)")
-                expected += 1
+                if newRow { expected += 1 }
                 #expect(try await waitForStored(registry, atLeast: expected) == expected, "\(uri) was not stored")
                 let second = try await get(client, uri)
                 expectSame(first, second, uri)
@@ -113,7 +161,7 @@ import Testing
     }
 
     @Test func archivesAndIdentifierLookupsAreNotStored() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         try await registry.test { client async throws in
             try await publish(client, registry, "1.0.0", archive: try Archives.package())
             for _ in 0..<2 {
@@ -128,14 +176,14 @@ import Testing
     /// Proves the second read comes from the stored row (not a render that happens to be equal): a
     /// row changed behind the server's back is what it serves — until the package changes.
     @Test func theStoredRowIsWhatIsServedUntilThePackageChanges() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.package()
         try await registry.test { client async throws in
             try await publish(client, registry, "1.0.0", archive: archive)
             #expect(try await get(client, "/test/pkg").status == .ok)
             try await waitForStored(registry, atLeast: 1)
             let store = try store(registry)
-            var row = try #require(try store.storedResponse(package: "test.pkg", path: "/test/pkg", base: variant(registry)))
+            var row = try #require(try store.storedResponse(package: "test.pkg", path: "list/1", base: variant(registry)))
             let marker = #"{"releases":{"9.9.9":{"url":"https://registry.test/test/pkg/9.9.9"}}}"#
             row.body = Array(marker.utf8)
             #expect(try store.store([row], ifEpoch: try store.epoch()) == 1)
@@ -155,7 +203,7 @@ import Testing
 
     @Test func aPublishYankUnyankAndDeleteEachShowOnTheNextRead() async throws {
         let fixture = LifecycleFixture()
-        let registry = try await fixture.registry { $0.readCacheSeconds = 0 }
+        let registry = try await fixture.registry { Self.everyReadReachesTheStore(&$0) }
         try await registry.test { client async throws in
             let cast = try await fixture.cast(client, registry)
             let list = "/mona/pkg"
@@ -221,7 +269,7 @@ import Testing
     /// Package names are case-insensitive: a list read as `/TEST/Pkg` is stored under the package's
     /// canonical key, so a publish deletes it too.
     @Test func aReadInAnotherCaseIsInvalidatedToo() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.package()
         try await registry.test { client async throws in
             try await publish(client, registry, "1.0.0", archive: archive)
@@ -238,7 +286,7 @@ import Testing
     /// after it (the epoch guard), so once the publish has answered and the queued writes are done,
     /// every read shows the new version.
     @Test func readsRacingAPublishNeverLeaveAStaleStoredResponse() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.package()
         let token = registry.token
         try await registry.test { client async throws in
@@ -273,7 +321,7 @@ import Testing
     // MARK: 3. Changes through another process
 
     @Test func aChangeThroughAnotherStoreOnTheSameDataDirectoryShowsOnTheNextRead() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.package()
         let id = try PackageIdentifier("test.pkg")
         let v1 = try SemanticVersion("1.0.0")
@@ -323,7 +371,7 @@ import Testing
 
     @Test func anotherHostNeverGetsLinksRenderedForTheFirst() async throws {
         let registry = try await TestRegistry(configure: {
-            $0.readCacheSeconds = 0
+            Self.everyReadReachesTheStore(&$0)
             $0.baseURL = nil
         })
         let archive = try Archives.package()
@@ -367,7 +415,7 @@ import Testing
     /// the package, so the package's publish invalidates it.
     @Test
     func theListsJSONFormIsInvalidatedByAPublish() async throws {
-        let registry = try await TestRegistry(configure: { $0.readCacheSeconds = 0 })
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
         let archive = try Archives.package()
         try await registry.test { client async throws in
             try await publish(client, registry, "1.0.0", archive: archive)
@@ -376,7 +424,7 @@ import Testing
             #expect(Set(releases(first).keys) == ["1.0.0"])
             #expect(try await waitForStored(registry, atLeast: 1) == 1)
             // Stored under its package (not under a package `pkg.json`).
-            #expect(try store(registry).storedResponse(package: "test.pkg", path: "/test/pkg.json", base: variant(registry)) != nil)
+            #expect(try store(registry).storedResponse(package: "test.pkg", path: "list/1", base: variant(registry)) != nil)
             expectSame(first, try await get(client, "/test/pkg.json"), "/test/pkg.json")
 
             try await publish(client, registry, "1.1.0", archive: archive)
@@ -386,11 +434,38 @@ import Testing
         }
     }
 
+    /// Spellings of one URL share one stored row: letter case, `.json`, build metadata, `page=01`,
+    /// query parameters the route ignores. No run of requests can grow the table beyond the
+    /// package's own responses.
+    @Test func spellingsOfOneURLShareOneStoredRow() async throws {
+        let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
+        let archive = try Archives.package()
+        try await registry.test { client async throws in
+            try await publish(client, registry, "1.0.0", archive: archive)
+            let lists = ["/test/pkg", "/TEST/Pkg", "/test/pkg.json", "/test/pkg?page=1", "/test/pkg?page=01", "/test/pkg?x=1", "/Test/PKG?y=2&page=1"]
+            let metadata = ["/test/pkg/1.0.0", "/test/PKG/1.0.0.json", "/test/pkg/1.0.0+build.7", "/test/pkg/1.0.0?z=3"]
+            let manifests = ["/test/pkg/1.0.0/Package.swift", "/TEST/pkg/1.0.0/Package.swift?q=1", "/test/pkg/1.0.0+b/Package.swift"]
+            var bodies: [String: String] = [:]
+            for (kind, uris) in [("list", lists), ("metadata", metadata), ("manifest", manifests)] {
+                for uri in uris {
+                    let response = try await get(client, uri)
+                    #expect(response.status == .ok, "\(uri)")
+                    if let first = bodies[kind] { #expect(response.text == first, "\(uri)") } else { bodies[kind] = response.text }
+                }
+            }
+            #expect(try await waitForStored(registry, atLeast: 3) == 3)
+            // A page that isn't a number is not stored (and is an error).
+            #expect(try await get(client, "/test/pkg?page=x").status == .badRequest)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try store(registry).storedResponseCount() == 3)
+        }
+    }
+
     // MARK: 6. Turned off
 
     @Test func nothingIsStoredWhenStoredResponsesAreOff() async throws {
         let registry = try await TestRegistry(configure: {
-            $0.readCacheSeconds = 0
+            Self.everyReadReachesTheStore(&$0)
             $0.storedResponses = false
         })
         try await registry.test { client async throws in
@@ -409,7 +484,7 @@ import Testing
 
     @Test func errorResponsesAreNeverStored() async throws {
         let fixture = LifecycleFixture()
-        let registry = try await fixture.registry { $0.readCacheSeconds = 0 }
+        let registry = try await fixture.registry { Self.everyReadReachesTheStore(&$0) }
         try await registry.test { client async throws in
             let cast = try await fixture.cast(client, registry)
             try await fixture.stepUp(cast.mona, cast.monaTOTP)

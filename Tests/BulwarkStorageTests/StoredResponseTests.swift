@@ -39,6 +39,29 @@ import Testing
         )
     }
 
+    /// The one-statement lookup a read makes: the response, or the current epoch when there is none
+    /// for this package, path and base (a render stored under that epoch is then accepted).
+    @Test func aLookupGivesTheResponseOrTheEpochToStoreUnder() async throws {
+        let (storage, _) = try makeSQLite()
+        let store = try responses(of: storage)
+        let epoch = try store.epoch()
+        #expect(try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/1.0.0", base: base) == .missing(epoch: epoch))
+        let stored = try response("mona.LinkedList", "metadata/1.0.0")
+        #expect(try store.store([stored], ifEpoch: epoch) == 1)
+        #expect(try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/1.0.0", base: base) == .found(stored))
+        #expect(try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/1.0.0", base: "https://other.example") == .missing(epoch: epoch))
+        #expect(try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/2.0.0", base: base) == .missing(epoch: epoch))
+
+        try await storage.releases.insert(try makeRelease("mona.LinkedList", "1.0.0", at: t0))
+        guard case .missing(let after) = try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/1.0.0", base: base) else {
+            Issue.record("the publish should have deleted the stored response")
+            return
+        }
+        #expect(after > epoch)
+        #expect(try store.store([stored], ifEpoch: epoch) == 0)
+        #expect(try store.store([stored], ifEpoch: after) == 1)
+    }
+
     @Test func aStoredResponseComesBackForItsPackagePathAndBaseOnly() async throws {
         let (storage, _) = try makeSQLite()
         let store = try responses(of: storage)

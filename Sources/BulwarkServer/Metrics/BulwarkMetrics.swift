@@ -105,6 +105,12 @@ public final class BulwarkMetrics: Sendable {
         counter("bulwark_connections_closed_total", [("reason", reason)]).increment()
     }
 
+    /// The counter of one outcome of the stored-response tier (`hit`, `miss`, `stored`, `refused`:
+    /// a render that a change overtook), created once by the tier.
+    func storedResponseCounter(_ result: String) -> CoreMetrics.Counter {
+        counter("bulwark_stored_responses_total", [("result", result)])
+    }
+
     /// A timer for one storage operation (`store`: `releases`, `tokens`, …), created once.
     func storageTimer(store: String, operation: String) -> CoreMetrics.Timer {
         let key = store + "." + operation

@@ -24,7 +24,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                 try await cached(request, package: "/identifiers") { try await identifiers(request, context: context) }
             }
             router.on("/:scope/:name", method: method) { request, context in
-                try await cached(request, package: try RegistryPaths.listPackageID(context).canonicalKey) {
+                try await cached(request, package: try RegistryPaths.listPackageID(context).canonicalKey, stored: Self.storedKey(list: request)) {
                     try await listReleases(request, context: context)
                 }
             }
@@ -36,35 +36,37 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                     if let hit = cachedResponse(request, package: package) { return hit }
                     return try await archive(request, context: context, version: String(segment.dropLast(4)), package: package)
                 }
-                return try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                return try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey, stored: Self.storedKey(metadata: segment)) {
                     try await releaseMetadata(request, context: context, segment: segment)
                 }
             }
             router.on("/:scope/:name/:version/Package.swift", method: method) { request, context in
-                try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey) {
+                let stored = Self.storedKey(manifest: try RegistryPaths.segment("version", context), request)
+                return try await cached(request, package: try RegistryPaths.packageID(context).canonicalKey, stored: stored) {
                     try await manifest(request, context: context)
                 }
             }
         }
     }
 
-    /// Serves a 200 from the memory cache, else from the stored responses, else renders it and keeps
-    /// it in both. Only in-memory bodies are cached.
-    func cached(_ request: Request, package: String, _ render: () async throws -> Rendered) async throws -> Response {
+    /// Serves a 200 from the memory cache, else from the stored responses (under `stored`, its key
+    /// within the package; nil: not stored), else renders it and keeps it in both. Only in-memory
+    /// bodies are cached.
+    func cached(_ request: Request, package: String, stored: String? = nil, _ render: () async throws -> Rendered) async throws -> Response {
         if let hit = cachedResponse(request, package: package) { return hit }
-        guard let storedResponses, package != "/identifiers" else {
+        guard let storedResponses, let path = stored else {
             let rendered = try await render()
             if rendered.status == .ok { keep(request, package: package, headers: rendered.headers, body: rendered.body) }
             return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
         }
         let base = paths.baseURL(for: request)
-        let path = request.uri.description
-        if let (headers, body) = storedResponses.lookup(package: package, path: path, base: base) {
+        // The epoch comes with the miss, read before the render reads the package: a change in
+        // between makes the store refuse the render.
+        let (found, epoch) = storedResponses.lookup(package: package, path: path, base: base)
+        if let (headers, body) = found {
             keep(request, package: package, headers: headers, body: body)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         }
-        // Read before the render reads the package: a change in between makes the store refuse it.
-        let epoch = storedResponses.epoch()
         let rendered = try await render()
         if rendered.status == .ok {
             keep(request, package: package, headers: rendered.headers, body: rendered.body)
@@ -73,6 +75,31 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
             }
         }
         return Response(status: rendered.status, headers: rendered.headers, body: .init(byteBuffer: rendered.body))
+    }
+
+    // A stored response's key within its package is the response's canonical form, not the URL:
+    // spellings of one URL (letter case, build metadata, `.json`, `page=01`, other query parameters
+    // the route ignores) share one row, so no run of requests can make the database keep more rows
+    // than the package has responses.
+
+    /// `list/{page}`; nil (not stored) for a page that isn't a positive integer.
+    static func storedKey(list request: Request) -> String? {
+        guard let raw = request.uri.queryParameters.get("page") else { return "list/1" }
+        guard let page = Int(raw), page >= 1 else { return nil }
+        return "list/\(page)"
+    }
+
+    /// `metadata/{precedence key}`; nil for a version that doesn't parse.
+    static func storedKey(metadata segment: String) -> String? {
+        let version = segment.hasSuffix(".json") ? String(segment.dropLast(5)) : segment
+        return (try? SemanticVersion(version)).map { "metadata/\($0.precedenceKey)" }
+    }
+
+    /// `manifest/{precedence key}[/{tools version}]`; nil for a version or `swift-version` that doesn't parse.
+    static func storedKey(manifest segment: String, _ request: Request) -> String? {
+        guard let version = try? SemanticVersion(segment) else { return nil }
+        guard let requested = request.uri.queryParameters.get("swift-version") else { return "manifest/\(version.precedenceKey)" }
+        return ToolsVersion(String(requested)).map { "manifest/\(version.precedenceKey)/\($0)" }
     }
 
     /// The cache key of a response: the public base URL and the request's URI.
