@@ -21,17 +21,19 @@ extension SQLiteStore: StoredResponseStore {
     }
 
     public func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup {
-        // One statement, one snapshot: the epoch is read with the (missing) row.
+        // One statement, one snapshot: the epoch is read with the (missing) row. The key columns are
+        // compared in SQL (a hash collision or another base URL finds no row), so none is decoded.
         let rows = try readers.read { connection in
             try connection.query(
-                "SELECT e.n, d.package_key, d.path, d.base, d.headers, d.body FROM read_epoch e LEFT JOIN read_documents d ON d.id = ?",
-                [.integer(Self.documentID(package: package, path: path))]
+                """
+                SELECT e.n, d.headers, d.body FROM read_epoch e
+                LEFT JOIN read_documents d ON d.id = ?1 AND d.package_key = ?2 AND d.path = ?3 AND d.base = ?4
+                """,
+                [.integer(Self.documentID(package: package, path: path)), .text(package), .text(path), .text(base)]
             )
         }
         guard let row = rows.first, let epoch = row[0].int else { throw BulwarkError.internalError("the stored responses' epoch is missing") }
-        guard row[1].string == package, row[2].string == path, row[3].string == base, let headers = row[4].bytes, let body = row[5].bytes else {
-            return .missing(epoch: epoch)
-        }
+        guard let headers = row[1].bytes, let body = row[2].bytes else { return .missing(epoch: epoch) }
         return .found(StoredResponse(package: package, path: path, base: base, headers: headers, body: body))
     }
 

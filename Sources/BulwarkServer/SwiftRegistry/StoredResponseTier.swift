@@ -50,7 +50,7 @@ final class StoredResponseTier: Sendable {
     /// of first reads taken for second ones); 0 stores from the first read.
     init(
         store: any StoredResponseStore, releasesPerPage: Int, metrics: BulwarkMetrics, firstReadBits: Int = 1 << 25,
-        maxBodyBytes: Int = 64 * 1024, maxPending: Int = 10_000, batchSize: Int = 2_000, flushDelay: Duration = .seconds(1)
+        maxBodyBytes: Int = 64 * 1024, maxPending: Int = 10_000, batchSize: Int = 1_000, flushDelay: Duration = .seconds(1)
     ) {
         self.store = store
         (hits, misses, stored, refused) = (
