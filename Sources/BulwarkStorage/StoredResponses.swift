@@ -4,7 +4,8 @@ import Foundation
 /// cache serves with one lookup instead of querying the package's rows and rendering them again.
 ///
 /// The store treats it as opaque bytes; the server decides what it holds (for the Swift registry:
-/// the `200` responses of a package's release list, release metadata and manifests).
+/// the `200` responses of a package's release list, release metadata and manifests, and for a
+/// download its headers with the archive's checksum as the body).
 public struct StoredResponse: Sendable, Equatable {
     /// The package's canonical key (`scope.name`, lower-cased): every change to the package's
     /// releases, manifests, yanks or tombstones deletes its stored responses.

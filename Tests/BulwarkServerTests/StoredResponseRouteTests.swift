@@ -160,15 +160,30 @@ import Testing
         }
     }
 
-    @Test func archivesAndIdentifierLookupsAreNotStored() async throws {
+    /// An archive's bytes are never stored in the database: its row holds the download's headers
+    /// and the checksum (what finding the file needs), so a download that misses the memory cache
+    /// skips the release's row. Identifier lookups span packages: never stored.
+    @Test func anArchiveStoresItsHeadersAndChecksumOnlyAndLookupsNothing() async throws {
         let registry = try await TestRegistry(configure: { Self.everyReadReachesTheStore(&$0) })
+        let archive = try Archives.package()
         try await registry.test { client async throws in
-            try await publish(client, registry, "1.0.0", archive: try Archives.package())
+            try await publish(client, registry, "1.0.0", archive: archive)
+            let first = try await client.execute(uri: "/test/pkg/1.0.0.zip", method: .get)
+            #expect(first.status == .ok)
+            #expect(Array(buffer: first.body) == archive)
+            #expect(try await waitForStored(registry, atLeast: 1) == 1)
+            let row = try #require(try store(registry).storedResponse(package: "test.pkg", path: "archive/1.0.0", base: variant(registry, base: "")))
+            #expect(row.body.count == 64, "the checksum, not the archive")
             for _ in 0..<2 {
-                #expect(try await client.execute(uri: "/test/pkg/1.0.0.zip", method: .get).status == .ok)
+                let again = try await client.execute(uri: "/test/pkg/1.0.0.zip", method: .get)
+                expectSame(first, again, "/test/pkg/1.0.0.zip")
+                #expect(again.headers[.digest] == first.headers[.digest])
                 _ = try await client.execute(uri: "/identifiers?url=https://github.com/test/pkg", method: .get)
             }
             try await settle()
+            #expect(try store(registry).storedResponseCount() == 1)
+            // Any change to the package deletes the row (the triggers don't tell downloads apart).
+            try await publish(client, registry, "1.1.0", archive: archive)
             #expect(try store(registry).storedResponseCount() == 0)
         }
     }
@@ -253,6 +268,10 @@ import Testing
             // 410, and the latest-version link falls back to 1.1.0.
             let latestMetadata = try await get(client, "/mona/pkg/1.2.0")
             #expect(latestMetadata.status == .ok)
+            // Its download too: the archive's stored row must not outlive the release.
+            #expect(try await client.execute(uri: "/mona/pkg/1.2.0.zip", method: .get).status == .ok)
+            #expect(try await waitForStored(registry, atLeast: 1) >= 1)
+            #expect(try await client.execute(uri: "/mona/pkg/1.2.0.zip", method: .get).status == .ok)
             try await fixture.stepUp(cast.mona, cast.monaTOTP)
             let deleted = try await cast.mona.send(.delete, "/api/v1/packages/mona/pkg/releases/1.2.0")
             #expect(deleted.status == .ok, "\(deleted.text)")
@@ -263,6 +282,7 @@ import Testing
             #expect(!latestOf(m).contains("1.2.0"))
             #expect(try await get(client, "/mona/pkg/1.2.0").status == .gone)
             #expect(try await get(client, "/mona/pkg/1.2.0/Package.swift").status == .gone)
+            #expect(try await client.execute(uri: "/mona/pkg/1.2.0.zip", method: .get).status == .gone)
         }
     }
 

@@ -270,26 +270,65 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         return (id, release, (key, nil), versions)
     }
 
-    func archive(_ request: Request, context: Context, version: String, package: String) async throws -> Response {
+    /// What a download needs: the archive's checksum and size, and the response's headers.
+    struct ArchiveFacts {
+        let checksum: String
+        let size: Int64
+        let headers: HTTPFields
+        /// `scope.name version`, for messages.
+        let label: String
+    }
+
+    /// From the memory cache, else the stored response (`archive/{version}`: the headers, and the
+    /// checksum as its body), else the release (and then stored, like any other response).
+    func archiveFacts(context: Context, version: String, package: String) async throws -> ArchiveFacts {
+        let id = try RegistryPaths.packageID(context)
+        let semantic = try SemanticVersion(version)
+        let key = id.canonicalKey + "@" + semantic.precedenceKey
+        let storedKey = "archive/\(semantic.precedenceKey)"
+        var epoch: Int64?
+        if let storedResponses, cache.releaseEntry(key) == nil {
+            // An archive's headers hold no URL: one row for every base.
+            let (found, current) = storedResponses.lookup(package: package, path: storedKey, base: "")
+            if let (headers, body) = found, let size = headers[.contentLength].flatMap({ Int64($0) }), body.readableBytes == 64 {
+                return ArchiveFacts(checksum: String(buffer: body), size: size, headers: headers, label: "\(id) \(semantic)")
+            }
+            epoch = current
+        }
         let (_, release, cached, _) = try await findCachedRelease(context, version)
+        let headers: HTTPFields
+        if let built = cached.archiveHeaders {
+            headers = built
+        } else {
+            headers = Self.archiveHeaders(release)
+            cache.setArchiveHeaders(cached.key, headers)
+        }
+        if let epoch, let storedResponses {
+            storedResponses.keep(package: package, path: storedKey, base: "", headers: headers, body: ByteBuffer(string: release.checksum), epoch: epoch)
+        }
+        return ArchiveFacts(checksum: release.checksum, size: release.archiveSize, headers: headers, label: "\(release.package) \(release.version)")
+    }
+
+    func archive(_ request: Request, context: Context, version: String, package: String) async throws -> Response {
+        let facts = try await archiveFacts(context: context, version: version, package: package)
         let body: ResponseBody
         var inMemory: ByteBuffer?
-        if let bytes = cache.archive(release.checksum) {
+        if let bytes = cache.archive(facts.checksum) {
             // In memory already: no storage call (only archives of local or proxied stores get there).
             body = ResponseBody(byteBuffer: bytes)
             inMemory = bytes
         } else {
-            let missing = "the archive of \(release.package) \(release.version) is missing from storage"
-            let location = try await storage.blobs.location(forChecksum: release.checksum)
+            let missing = "the archive of \(facts.label) is missing from storage"
+            let location = try await storage.blobs.location(forChecksum: facts.checksum)
             if case .redirect(let url) = location {
                 // A short-lived presigned URL: the client fetches the bytes from the object store.
                 var headers = HTTPFields()
                 headers[.location] = url.absoluteString
                 headers[.cacheControl] = "no-store"
-                headers[.digest] = "sha-256=\(Data(Self.hexBytes(release.checksum)).base64EncodedString())"
+                headers[.digest] = "sha-256=\(Data(Self.hexBytes(facts.checksum)).base64EncodedString())"
                 return Response(status: .seeOther, headers: headers)
             }
-            if release.archiveSize <= Int64(cache.smallArchiveLimit), cache.isEnabled {
+            if facts.size <= Int64(cache.smallArchiveLimit), cache.isEnabled {
                 // Small archives are read once and then served from memory; they never change.
                 let bytes: ByteBuffer
                 if case .file(let path) = location {
@@ -298,31 +337,24 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
                         return ByteBuffer(bytes: data)
                     }
                 } else {
-                    let stream = try await storage.blobs.open(checksum: release.checksum)
-                    guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
+                    let stream = try await storage.blobs.open(checksum: facts.checksum)
+                    guard stream.size == facts.size else { throw BulwarkError.internalError(missing) }
                     bytes = try await stream.collect(upTo: cache.smallArchiveLimit)
                 }
-                cache.setArchive(release.checksum, bytes)
+                cache.setArchive(facts.checksum, bytes)
                 body = ResponseBody(byteBuffer: bytes)
                 inMemory = bytes
             } else if case .file(let path) = location {
                 body = try await fileIO.loadFile(path: path, context: context)
             } else {
                 // Proxied from the object store as a stream, with the same headers as a file.
-                let stream = try await storage.blobs.open(checksum: release.checksum)
-                guard stream.size == release.archiveSize else { throw BulwarkError.internalError(missing) }
+                let stream = try await storage.blobs.open(checksum: facts.checksum)
+                guard stream.size == facts.size else { throw BulwarkError.internalError(missing) }
                 body = ResponseBody(asyncSequence: stream)
             }
         }
-        let headers: HTTPFields
-        if let built = cached.archiveHeaders {
-            headers = built
-        } else {
-            headers = Self.archiveHeaders(release)
-            cache.setArchiveHeaders(cached.key, headers)
-        }
-        if let inMemory { keep(request, package: package, headers: headers, body: inMemory) }
-        return Response(status: .ok, headers: headers, body: body)
+        if let inMemory { keep(request, package: package, headers: facts.headers, body: inMemory) }
+        return Response(status: .ok, headers: facts.headers, body: body)
     }
 
     /// A download's headers: the same for every download of a release, so built once and cached with it.

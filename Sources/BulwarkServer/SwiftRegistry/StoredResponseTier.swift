@@ -124,15 +124,11 @@ final class StoredResponseTier: Sendable {
         }
         guard !batch.isEmpty else { return }
         let store = self.store
-        // Grouped by epoch: one transaction each (usually one), on a thread that may block.
-        let groups = Dictionary(grouping: batch, by: \.epoch)
-        let written = (try? await NIOThreadPool.singleton.runIfActive {
-            var count = 0
-            for (epoch, responses) in groups {
-                count += (try? store.store(responses.map(\.0), ifEpoch: epoch)) ?? 0
-            }
-            return count
-        }) ?? 0
+        // Only responses rendered under the newest epoch in the batch can still be current (a change
+        // came after the others): one transaction, on a thread that may block.
+        let newest = batch.map(\.epoch).max() ?? 0
+        let current = batch.filter { $0.epoch == newest }.map(\.0)
+        let written = (try? await NIOThreadPool.singleton.runIfActive { (try? store.store(current, ifEpoch: newest)) ?? 0 }) ?? 0
         stored.increment(by: Int64(written))
         refused.increment(by: Int64(batch.count - written))
     }
