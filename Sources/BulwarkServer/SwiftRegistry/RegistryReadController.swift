@@ -252,7 +252,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     {
         let id = try RegistryPaths.packageID(context)
         let version = try SemanticVersion(versionString)
-        let key = id.canonicalKey + "@" + version.precedenceKey
+        let key = Self.releaseKey(id, version)
         if let entry = cache.releaseEntry(key) { return (id, entry.release, (key, entry.archiveHeaders), nil) }
         let found: (Release, PackageVersions?)?
         if withVersions {
@@ -270,6 +270,11 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
         return (id, release, (key, nil), versions)
     }
 
+    /// The memory cache's key of a release.
+    static func releaseKey(_ id: PackageIdentifier, _ version: SemanticVersion) -> String {
+        id.canonicalKey + "@" + version.precedenceKey
+    }
+
     /// What a download needs: the archive's checksum and size, and the response's headers.
     struct ArchiveFacts {
         let checksum: String
@@ -284,7 +289,7 @@ struct RegistryReadController<Context: RequestContext>: Sendable {
     func archiveFacts(context: Context, version: String, package: String) async throws -> ArchiveFacts {
         let id = try RegistryPaths.packageID(context)
         let semantic = try SemanticVersion(version)
-        let key = id.canonicalKey + "@" + semantic.precedenceKey
+        let key = Self.releaseKey(id, semantic)
         let storedKey = "archive/\(semantic.precedenceKey)"
         var epoch: Int64?
         if let storedResponses, cache.releaseEntry(key) == nil {
