@@ -299,5 +299,6 @@ public enum PostgresMigrations {
         // SQLite's migration 9 keeps rendered responses (SQLite only: several instances share a
         // PostgreSQL database, and each keeps its own memory cache). Nothing to do here; kept in step.
         PostgresMigration(id: 9, name: "StoredResponses", statements: []),
+        PostgresMigration(id: 10, name: "StoredResponsesPerPackageEpoch", statements: []),
     ]
 }

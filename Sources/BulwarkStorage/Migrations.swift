@@ -253,20 +253,45 @@ enum SQLiteMigrations {
                 body BLOB NOT NULL
             );
             CREATE INDEX read_documents_by_package ON read_documents(package_key);
-            """ + readDocumentTriggers),
+            """ + readDocumentTriggers(bump: "UPDATE read_epoch SET n = n + 1;")),
+        // One epoch per package instead of one for the whole registry: under constant publishing a
+        // render of package A was refused because package B changed meanwhile. The triggers are
+        // replaced; stored responses stay valid (the old triggers deleted each changed package's). A
+        // package without a row has epoch 0: the next change to it writes 1.
+        Migration(id: 10, name: "StoredResponsesPerPackageEpoch", sql: """
+            CREATE TABLE read_package_epochs (package_key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+            """ + readDocumentTriggerNames.map { "DROP TRIGGER \($0);" }.joined(separator: "\n") + """
+
+            DROP TABLE read_epoch;
+            """ + readDocumentTriggers(bump: nil)),
     ]
 
-    /// AFTER INSERT, UPDATE and DELETE on every table a package's read responses are made from.
-    static var readDocumentTriggers: String {
-        let tables = [("packages", "key"), ("releases", "package_key"), ("manifests", "package_key"), ("release_yanks", "package_key"), ("tombstones", "package_key")]
+    static let readDocumentTables = [
+        ("packages", "key"), ("releases", "package_key"), ("manifests", "package_key"), ("release_yanks", "package_key"), ("tombstones", "package_key"),
+    ]
+    static let readDocumentEvents = [("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])]
+    static var readDocumentTriggerNames: [String] {
+        readDocumentTables.flatMap { table, _ in readDocumentEvents.map { event, _ in "read_documents_\(table)_\(event.lowercased())" } }
+    }
+
+    /// AFTER INSERT, UPDATE and DELETE on every table a package's read responses are made from: each
+    /// bumps the package's epoch (`bump` nil) or the registry's single one (migration 9's `bump`), and
+    /// deletes the package's stored responses.
+    static func readDocumentTriggers(bump: String?) -> String {
         var sql = ""
-        for (table, column) in tables {
-            for (event, rows) in [("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])] {
-                let deletes = rows.map { "DELETE FROM read_documents WHERE package_key = \($0).\(column);" }.joined(separator: " ")
+        for (table, column) in readDocumentTables {
+            for (event, rows) in readDocumentEvents {
+                let statements = rows.map { row in
+                    let bumpPackage = """
+                        INSERT INTO read_package_epochs (package_key, n) VALUES (\(row).\(column), 1) \
+                        ON CONFLICT (package_key) DO UPDATE SET n = n + 1;
+                        """
+                    return (bump == nil ? bumpPackage + " " : "") + "DELETE FROM read_documents WHERE package_key = \(row).\(column);"
+                }.joined(separator: " ")
                 sql += """
 
                     CREATE TRIGGER read_documents_\(table)_\(event.lowercased()) AFTER \(event) ON \(table) BEGIN
-                        UPDATE read_epoch SET n = n + 1; \(deletes)
+                        \(bump.map { $0 + " " } ?? "")\(statements)
                     END;
                     """
             }

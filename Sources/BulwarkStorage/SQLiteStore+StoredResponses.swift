@@ -21,44 +21,51 @@ extension SQLiteStore: StoredResponseStore {
     }
 
     public func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup {
-        // One statement, one snapshot: the epoch is read with the (missing) row. The key columns are
-        // compared in SQL (a hash collision or another base URL finds no row), so none is decoded.
+        // One statement, one snapshot: the package's epoch is read with the (missing) row, and only
+        // when the row is missing. The key columns are compared in SQL (a hash collision or another
+        // base URL finds no row), so none is decoded.
         let rows = try readers.read { connection in
             try connection.query(
                 """
-                SELECT e.n, d.headers, d.body FROM read_epoch e
-                LEFT JOIN read_documents d ON d.id = ?1 AND d.package_key = ?2 AND d.path = ?3 AND d.base = ?4
+                SELECT CASE WHEN d.id IS NULL THEN coalesce((SELECT n FROM read_package_epochs WHERE package_key = ?2), 0) END,
+                    d.headers, d.body
+                FROM (SELECT 1) LEFT JOIN read_documents d ON d.id = ?1 AND d.package_key = ?2 AND d.path = ?3 AND d.base = ?4
                 """,
                 [.integer(Self.documentID(package: package, path: path)), .text(package), .text(path), .text(base)]
             )
         }
-        guard let row = rows.first, let epoch = row[0].int else { throw BulwarkError.internalError("the stored responses' epoch is missing") }
-        guard let headers = row[1].bytes, let body = row[2].bytes else { return .missing(epoch: epoch) }
+        guard let row = rows.first else { throw BulwarkError.internalError("the stored-response lookup returned no row") }
+        guard let headers = row[1].bytes, let body = row[2].bytes else { return .missing(epoch: row[0].int ?? 0) }
         return .found(StoredResponse(package: package, path: path, base: base, headers: headers, body: body))
     }
 
-    public func epoch() throws -> Int64 {
-        let rows = try readers.read { try $0.query("SELECT n FROM read_epoch") }
+    public func epoch(package: String) throws -> Int64 {
+        let rows = try readers.read { try $0.query("SELECT n FROM read_package_epochs WHERE package_key = ?", [.text(package)]) }
         return rows.first?.first?.int ?? 0
     }
 
     @discardableResult
-    public func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int {
+    public func store(_ responses: [(response: StoredResponse, epoch: Int64)]) throws -> Int {
         guard !responses.isEmpty else { return 0 }
         let connection = try responseWriter()
         return try connection.transaction {
-            // Checked inside the write transaction: no change can commit between the check and the inserts.
-            guard try connection.query("SELECT n FROM read_epoch").first?.first?.int == epoch else { return 0 }
-            for response in responses {
+            // Each package's epoch is checked inside the write transaction, in the insert itself: no
+            // change can commit between the check and the insert.
+            var stored = 0
+            for (response, epoch) in responses {
                 try connection.query(
-                    "INSERT OR REPLACE INTO read_documents (id, package_key, path, base, headers, body) VALUES (?, ?, ?, ?, ?, ?)",
+                    """
+                    INSERT OR REPLACE INTO read_documents (id, package_key, path, base, headers, body)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE coalesce((SELECT n FROM read_package_epochs WHERE package_key = ?2), 0) = ?7
+                    """,
                     [
                         .integer(Self.documentID(package: response.package, path: response.path)), .text(response.package), .text(response.path),
-                        .text(response.base), .blob(response.headers), .blob(response.body),
+                        .text(response.base), .blob(response.headers), .blob(response.body), .integer(epoch),
                     ]
                 )
+                stored += connection.changes
             }
-            return responses.count
+            return stored
         }
     }
 

@@ -33,21 +33,23 @@ public struct StoredResponse: Sendable, Equatable {
 /// store has them: there every write that changes what a package's reads answer, from any process,
 /// deletes that package's responses in the same transaction).
 ///
-/// Writes are guarded against racing a change: the server asks for the ``epoch()`` before it reads
-/// what it renders, and ``store(_:ifEpoch:)`` stores nothing if any change committed since. So a
-/// stored response never outlives the data it was rendered from.
+/// Writes are guarded against racing a change: the server asks for the package's
+/// ``epoch(package:)`` before it reads what it renders, and ``store(_:)`` stores a response only if
+/// no change to its package committed since. So a stored response never outlives the data it was
+/// rendered from, and a change to one package refuses no other package's renders.
 public protocol StoredResponseStore: Sendable {
     /// The response stored for this package and path, rendered for `base`; nil if there is none.
     func storedResponse(package: String, path: String, base: String) throws -> StoredResponse?
-    /// A number that every change to any package's releases, manifests, yanks or tombstones increases.
-    func epoch() throws -> Int64
-    /// The stored response, or if there is none the epoch to store a fresh render under: both in
-    /// one lookup (what a read that misses the memory cache asks).
+    /// A number that every change to the package's releases, manifests, yanks or tombstones
+    /// increases (0 for a package nothing was ever written for).
+    func epoch(package: String) throws -> Int64
+    /// The stored response, or if there is none the package's epoch to store a fresh render under:
+    /// both in one lookup (what a read that misses the memory cache asks).
     func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup
-    /// Stores the responses (replacing older ones for the same package and path) if the epoch is
-    /// still `epoch`; returns how many were stored (0 when a change came first).
+    /// Stores each response (replacing an older one for the same package and path) whose package's
+    /// epoch is still the one given with it; returns how many were stored.
     @discardableResult
-    func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int
+    func store(_ responses: [(response: StoredResponse, epoch: Int64)]) throws -> Int
     /// How many responses are stored (tests, `admin` reports).
     func storedResponseCount() throws -> Int
 }
@@ -55,14 +57,21 @@ public protocol StoredResponseStore: Sendable {
 /// What ``StoredResponseStore/storedResponseOrEpoch(package:path:base:)`` finds.
 public enum StoredLookup: Sendable, Equatable {
     case found(StoredResponse)
-    /// Nothing stored: render, and store the result if the epoch is still this one.
+    /// Nothing stored: render, and store the result if the package's epoch is still this one.
     case missing(epoch: Int64)
 }
 
 extension StoredResponseStore {
     public func storedResponseOrEpoch(package: String, path: String, base: String) throws -> StoredLookup {
-        let epoch = try epoch()
+        let epoch = try epoch(package: package)
         if let found = try storedResponse(package: package, path: path, base: base) { return .found(found) }
         return .missing(epoch: epoch)
+    }
+
+    /// Stores responses that were all rendered under one epoch (of one package, or of packages that
+    /// share it); returns how many were stored.
+    @discardableResult
+    public func store(_ responses: [StoredResponse], ifEpoch epoch: Int64) throws -> Int {
+        try store(responses.map { (response: $0, epoch: epoch) })
     }
 }

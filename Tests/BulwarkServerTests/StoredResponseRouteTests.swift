@@ -201,7 +201,7 @@ import Testing
             var row = try #require(try store.storedResponse(package: "test.pkg", path: "list/1", base: variant(registry)))
             let marker = #"{"releases":{"9.9.9":{"url":"https://registry.test/test/pkg/9.9.9"}}}"#
             row.body = Array(marker.utf8)
-            #expect(try store.store([row], ifEpoch: try store.epoch()) == 1)
+            #expect(try store.store([row], ifEpoch: try store.epoch(package: "test.pkg")) == 1)
             let served = try await get(client, "/test/pkg")
             #expect(served.status == .ok)
             #expect(served.text == marker)

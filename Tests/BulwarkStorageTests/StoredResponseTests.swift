@@ -5,7 +5,8 @@ import Testing
 
 /// The persistent tier of rendered read responses (SQLite only): what is stored comes back for its
 /// package, path and base; every change to a package, from this store or another process, deletes
-/// that package's responses and bumps the epoch; a store racing a change stores nothing.
+/// that package's responses and bumps the package's epoch; a store racing a change to its package
+/// stores nothing, and a change to another package refuses nothing.
 @Suite("Stored responses") struct StoredResponseTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     let base = "https://registry.example"
@@ -28,6 +29,11 @@ import Testing
         )
     }
 
+    /// The package's epoch (by identifier, as written).
+    func epoch(_ store: any StoredResponseStore, _ package: String) throws -> Int64 {
+        try store.epoch(package: try PackageIdentifier(package).canonicalKey)
+    }
+
     func find(_ store: any StoredResponseStore, _ package: String, _ path: String) throws -> StoredResponse? {
         try store.storedResponse(package: try PackageIdentifier(package).canonicalKey, path: path, base: base)
     }
@@ -39,12 +45,13 @@ import Testing
         )
     }
 
-    /// The one-statement lookup a read makes: the response, or the current epoch when there is none
-    /// for this package, path and base (a render stored under that epoch is then accepted).
+    /// The one-statement lookup a read makes: the response, or the package's current epoch when
+    /// there is none for this package, path and base (a render stored under that epoch is then accepted).
     @Test func aLookupGivesTheResponseOrTheEpochToStoreUnder() async throws {
         let (storage, _) = try makeSQLite()
         let store = try responses(of: storage)
-        let epoch = try store.epoch()
+        let epoch = try epoch(store, "mona.linkedlist")
+        #expect(epoch == 0)
         #expect(try store.storedResponseOrEpoch(package: "mona.linkedlist", path: "metadata/1.0.0", base: base) == .missing(epoch: epoch))
         let stored = try response("mona.LinkedList", "metadata/1.0.0")
         #expect(try store.store([stored], ifEpoch: epoch) == 1)
@@ -66,7 +73,7 @@ import Testing
         let (storage, _) = try makeSQLite()
         let store = try responses(of: storage)
         #expect(try store.storedResponseCount() == 0)
-        let epoch = try store.epoch()
+        let epoch = try epoch(store, "mona.linkedlist")
         var stored = try response("Mona.LinkedList", "/mona/linkedlist/1.0.0")
         stored.headers = [0, 1, 2, 255, 13, 10]
         stored.body = Array((0...255).map { UInt8($0) }) + Array("{\"id\":\"mona.LinkedList\"}".utf8)
@@ -89,7 +96,7 @@ import Testing
         #expect(try store.storedResponse(package: "mona.linkedlist", path: "/mona/linkedlist/1.0.0", base: base) == nil)
         #expect(try store.storedResponse(package: "mona.linkedlist", path: "/mona/linkedlist/1.0.0", base: "https://other.example") == replacement)
         // Storing a response changes nothing a reader of the package sees: the epoch stays.
-        #expect(try store.epoch() == epoch)
+        #expect(try self.epoch(store, "mona.linkedlist") == epoch)
     }
 
     /// Without `@testable` the row id (`documentID`) is out of reach, so no real collision here:
@@ -104,7 +111,8 @@ import Testing
         for package in packages {
             for path in paths { all.append(try response(package, path, body: "\(package) \(path)")) }
         }
-        #expect(try store.store(all, ifEpoch: try store.epoch()) == all.count)
+        // Nothing was ever written for these packages: each is at epoch 0.
+        #expect(try store.store(all, ifEpoch: 0) == all.count)
         #expect(try store.storedResponseCount() == all.count)
         for expected in all {
             #expect(try store.storedResponse(package: expected.package, path: expected.path, base: base) == expected)
@@ -117,17 +125,35 @@ import Testing
         let (storage, _) = try makeSQLite()
         let store = try responses(of: storage)
         try await storage.releases.insert(try makeRelease("mona.linkedlist", "1.0.0", at: t0))
-        let before = try store.epoch()
-        // A change to any package (here another one) commits between the read and the store.
+        let before = try epoch(store, "mona.linkedlist")
+        #expect(before > 0)
+        // A change to another package commits between the read and the store: refuses nothing.
         try await storage.releases.insert(try makeRelease("test.other", "1.0.0", at: t0))
-        #expect(try store.epoch() > before)
-        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: before) == 0)
+        #expect(try epoch(store, "mona.linkedlist") == before)
+        #expect(try epoch(store, "test.other") > 0)
+        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: before) == 1)
+        // A change to the package itself: what was rendered before it is refused (and what was
+        // stored is gone).
+        try await storage.releases.insert(try makeRelease("mona.linkedlist", "1.1.0", at: t0))
+        #expect(try epoch(store, "mona.linkedlist") > before)
+        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist/1.0.0")], ifEpoch: before) == 0)
         #expect(try store.storedResponseCount() == 0)
         #expect(try find(store, "mona.linkedlist", "/mona/linkedlist") == nil)
         // A future epoch is refused too; the current one stores.
-        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: try store.epoch() + 1) == 0)
-        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: try store.epoch()) == 1)
+        let current = try epoch(store, "mona.linkedlist")
+        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: current + 1) == 0)
+        #expect(try store.store([try response("mona.linkedlist", "/mona/linkedlist")], ifEpoch: current) == 1)
         #expect(try find(store, "mona.linkedlist", "/mona/linkedlist") != nil)
+        // One batch, each response with its package's epoch: only the stale one is refused.
+        let batch = [
+            (response: try response("mona.linkedlist", "/mona/linkedlist/1.1.0"), epoch: before),
+            (response: try response("test.other", "/test/other"), epoch: try epoch(store, "test.other")),
+            (response: try response("test.never", "/test/never"), epoch: Int64(0)),
+        ]
+        #expect(try store.store(batch) == 2)
+        #expect(try find(store, "mona.linkedlist", "/mona/linkedlist/1.1.0") == nil)
+        #expect(try find(store, "test.other", "/test/other") != nil)
+        #expect(try find(store, "test.never", "/test/never") != nil)
     }
 
     enum Change: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -136,7 +162,7 @@ import Testing
     }
 
     /// Each change to package A deletes A's stored responses (under every path and base) and bumps
-    /// the epoch; package B's stay.
+    /// A's epoch; package B's responses and epoch stay.
     @Test(arguments: Change.allCases)
     func aChangeToAPackageDeletesItsStoredResponsesOnly(change: Change) async throws {
         let (storage, _) = try makeSQLite()
@@ -160,8 +186,9 @@ import Testing
             try response("mona.linkedlist", "/mona/linkedlist/1.0.0/Package.swift", base: "https://other.example"),
         ]
         let bResponses = [try response("test.b", "/test/b"), try response("test.b", "/test/b/1.0.0")]
-        let epoch = try store.epoch()
-        #expect(try store.store(aResponses + bResponses, ifEpoch: epoch) == 5)
+        let epoch = try self.epoch(store, "mona.linkedlist")
+        let bEpoch = try self.epoch(store, "test.b")
+        #expect(try store.store(aResponses.map { ($0, epoch) } + bResponses.map { ($0, bEpoch) }) == 5)
 
         switch change {
         case .publish:
@@ -184,13 +211,14 @@ import Testing
             // As the server approves: the staged release is decided, then published with its event.
             // Deciding alone changes nothing the read API answers.
             #expect(try await storage.policies.decide(id: "s-1", from: .pending, to: .approved, by: "alice", at: t0 + 1))
-            #expect(try store.epoch() == epoch)
+            #expect(try self.epoch(store, "mona.linkedlist") == epoch)
             #expect(try store.storedResponseCount() == 5)
             let staged = try #require(try await storage.policies.staged(id: "s-1"))
             try await storage.releases.insert(staged.release, recording: try event("mona.linkedlist", "2.0.0", .approved, at: t0 + 1))
         }
 
-        #expect(try store.epoch() > epoch)
+        #expect(try self.epoch(store, "mona.linkedlist") > epoch)
+        #expect(try self.epoch(store, "test.b") == bEpoch)
         for gone in aResponses {
             #expect(try store.storedResponse(package: gone.package, path: gone.path, base: gone.base) == nil, "\(gone.path)")
         }
@@ -200,7 +228,7 @@ import Testing
         #expect(try store.storedResponseCount() == bResponses.count)
         // What was rendered before the change can't be stored after it; a fresh rendering can.
         #expect(try store.store(aResponses, ifEpoch: epoch) == 0)
-        #expect(try store.store(aResponses, ifEpoch: try store.epoch()) == 3)
+        #expect(try store.store(aResponses, ifEpoch: try self.epoch(store, "mona.linkedlist")) == 3)
     }
 
     /// A change that changes nothing (a refused publish, a yank of no release) leaves the stored
@@ -210,7 +238,7 @@ import Testing
         let store = try responses(of: storage)
         let a = try PackageIdentifier("mona.linkedlist")
         try await storage.releases.insert(try makeRelease("mona.linkedlist", "1.0.0", at: t0))
-        let epoch = try store.epoch()
+        let epoch = try epoch(store, "mona.linkedlist")
         let stored = try response("mona.linkedlist", "/mona/linkedlist")
         #expect(try store.store([stored], ifEpoch: epoch) == 1)
 
@@ -231,33 +259,33 @@ import Testing
         let store = try responses(of: server)
         try await server.releases.insert(try makeRelease("mona.linkedlist", "1.0.0", at: t0))
         try await server.releases.insert(try makeRelease("test.b", "1.0.0", at: t0))
-        let epoch = try store.epoch()
+        let epoch = try epoch(store, "mona.linkedlist")
         let a = try response("mona.linkedlist", "/mona/linkedlist/1.0.0")
         let b = try response("test.b", "/test/b/1.0.0")
-        #expect(try store.store([a, b], ifEpoch: epoch) == 2)
+        #expect(try store.store([(a, epoch), (b, try self.epoch(store, "test.b"))]) == 2)
 
         let admin = try SQLiteStore(path: dir.appendingPathComponent("bulwark.sqlite3").path)
         // The admin's store sees the server's responses and epoch (one database).
         #expect(try admin.storedResponseCount() == 2)
-        #expect(try admin.epoch() == epoch)
+        #expect(try admin.epoch(package: "mona.linkedlist") == epoch)
         let lifecycle: any ReleaseLifecycleStore = admin
         #expect(try await lifecycle.yank(
             try PackageIdentifier("mona.linkedlist"), version: try SemanticVersion("1.0.0"), Yank(reason: "CVE-2026-2", by: "root", at: t0 + 1),
             recording: try event("mona.linkedlist", "1.0.0", .yanked, at: t0 + 1)
         ))
 
-        #expect(try store.epoch() > epoch)
+        #expect(try self.epoch(store, "mona.linkedlist") > epoch)
         #expect(try find(store, "mona.linkedlist", "/mona/linkedlist/1.0.0") == nil)
         #expect(try find(store, "test.b", "/test/b/1.0.0") == b)
         #expect(try store.store([a], ifEpoch: epoch) == 0)
         #expect(try find(store, "mona.linkedlist", "/mona/linkedlist/1.0.0") == nil)
         // And the other way round: what the admin's store changes after the server stored, the
         // server's store sees (a delete from the server invalidates for the admin's reader too).
-        #expect(try store.store([a], ifEpoch: try store.epoch()) == 1)
+        #expect(try store.store([a], ifEpoch: try self.epoch(store, "mona.linkedlist")) == 1)
         #expect(try admin.storedResponse(package: "mona.linkedlist", path: a.path, base: base) == a)
         _ = try await server.lifecycle.deleteRelease(try PackageIdentifier("mona.linkedlist"), version: try SemanticVersion("1.0.0"), by: "alice", at: t0 + 2)
         #expect(try admin.storedResponse(package: "mona.linkedlist", path: a.path, base: base) == nil)
-        #expect(try admin.epoch() == (try store.epoch()))
+        #expect(try admin.epoch(package: "mona.linkedlist") == (try self.epoch(store, "mona.linkedlist")))
     }
 
     /// Stored responses and the epoch are on disk: a restarted server finds them.
@@ -269,12 +297,12 @@ import Testing
             let storage = try Storage.embedded(dataDirectory: dir)
             try await storage.releases.insert(try makeRelease("mona.linkedlist", "1.0.0", at: t0))
             let store = try responses(of: storage)
-            epoch = try store.epoch()
+            epoch = try store.epoch(package: "mona.linkedlist")
             #expect(epoch > 0)
             #expect(try store.store([stored], ifEpoch: epoch) == 1)
         }
         let reopened = try responses(of: try Storage.embedded(dataDirectory: dir))
-        #expect(try reopened.epoch() == epoch)
+        #expect(try reopened.epoch(package: "mona.linkedlist") == epoch)
         #expect(try reopened.storedResponse(package: stored.package, path: stored.path, base: base) == stored)
     }
 
@@ -290,18 +318,18 @@ import Testing
         let (from, _) = try makeSQLite()
         _ = try await RegistryExportTests.populate(from)
         let source = try responses(of: from)
-        #expect(try source.store([try response("acme.widget", "/acme/widget"), try response("acme.widget", "/acme/widget/1.0.0")], ifEpoch: try source.epoch()) == 2)
+        #expect(try source.store([try response("acme.widget", "/acme/widget"), try response("acme.widget", "/acme/widget/1.0.0")], ifEpoch: try source.epoch(package: "acme.widget")) == 2)
         let before = try await RegistryExportTests.snapshot(from)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulwark-export-\(UUID().uuidString)")
         let exported = try await RegistryExport.export(from: try #require(from.releases as? any TableDumping), blobs: from.blobs, to: directory)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("tables").path)
         #expect(!files.contains("read_documents.json"))
-        #expect(!files.contains("read_epoch.json"))
+        #expect(!files.contains("read_package_epochs.json"))
         #expect(files.contains("releases.json"))
         let manifest = try String(contentsOf: directory.appendingPathComponent("export.json"), encoding: .utf8)
         #expect(!manifest.contains("read_documents"))
-        #expect(!manifest.contains("read_epoch"))
+        #expect(!manifest.contains("read_package_epochs"))
         #expect(exported.tables == files.count)
 
         let (to, _) = try makeSQLite()
@@ -309,18 +337,18 @@ import Testing
         // A server started on the new database before the import, and stored something.
         let early = try response("acme.widget", "/acme/widget")
         let unrelated = try response("test.unrelated", "/test/unrelated")
-        #expect(try target.store([early, unrelated], ifEpoch: try target.epoch()) == 2)
-        let epoch = try target.epoch()
+        #expect(try target.store([early, unrelated], ifEpoch: 0) == 2)
+        let epoch = try target.epoch(package: "acme.widget")
         let imported = try await RegistryExport.import(from: directory, into: try #require(to.releases as? any TableDumping), blobs: to.blobs)
         #expect(imported == exported)
         #expect(try await RegistryExportTests.snapshot(to) == before)
         // The imported rows went in through the triggers.
-        #expect(try target.epoch() > epoch)
+        #expect(try target.epoch(package: "acme.widget") > epoch)
         #expect(try target.storedResponse(package: "acme.widget", path: "/acme/widget", base: base) == nil)
         #expect(try target.storedResponse(package: "test.unrelated", path: "/test/unrelated", base: base) == unrelated)
         // The imported registry stores responses and invalidates them on change as before.
         let after = try response("acme.widget", "/acme/widget/1.0.0")
-        #expect(try target.store([after], ifEpoch: try target.epoch()) == 1)
+        #expect(try target.store([after], ifEpoch: try target.epoch(package: "acme.widget")) == 1)
         #expect(try await to.lifecycle.unyank(try PackageIdentifier("acme.widget"), version: try SemanticVersion("1.0.0")))
         #expect(try target.storedResponse(package: "acme.widget", path: after.path, base: base) == nil)
     }

@@ -13,8 +13,8 @@ import Synchronization
 ///
 /// The store invalidates (``StoredResponseStore``); this tier only writes, off the request path:
 /// rendered responses queue up and are stored in one transaction up to `flushDelay` later (1 s), or
-/// as soon as `batchSize` are waiting, each only if nothing changed in the database since the
-/// request read the epoch, before its render. Writes are batched that coarsely because every commit
+/// as soon as `batchSize` are waiting, each only if its package didn't change since the request read
+/// the package's epoch, before its render. Writes are batched that coarsely because every commit
 /// empties the page caches of SQLite's read connections (WAL): a commit every few milliseconds made
 /// every read fetch its B-tree pages again.
 ///
@@ -33,7 +33,7 @@ final class StoredResponseTier: Sendable {
     let flushDelay: Duration
 
     private struct Pending {
-        var responses: [(StoredResponse, epoch: Int64)] = []
+        var responses: [(response: StoredResponse, epoch: Int64)] = []
         var flushScheduled = false
     }
     private let pending = Mutex(Pending())
@@ -68,14 +68,14 @@ final class StoredResponseTier: Sendable {
 
     func variant(base: String) -> String { variantPrefix + base }
 
-    /// The stored response for this variant, or else the epoch to store a fresh render under (nil
+    /// The stored response for this variant, or else the package's epoch to store a fresh render under (nil
     /// if the store can't say: then the render isn't stored).
     func lookup(package: String, path: String, base: String) -> (response: (HTTPFields, ByteBuffer)?, epoch: Int64?) {
         switch try? store.storedResponseOrEpoch(package: package, path: path, base: variant(base: base)) {
         case .found(let found):
             guard let headers = Self.decodeHeaders(found.headers) else {
                 misses.increment()
-                return (nil, try? store.epoch())
+                return (nil, try? store.epoch(package: package))
             }
             hits.increment()
             return ((headers, ByteBuffer(bytes: found.body)), nil)
@@ -100,7 +100,7 @@ final class StoredResponseTier: Sendable {
         )
         let delay = pending.withLock { pending -> Duration? in
             guard pending.responses.count < maxPending else { return nil }
-            pending.responses.append((response, epoch))
+            pending.responses.append((response: response, epoch: epoch))
             if pending.responses.count == batchSize { return .zero }
             guard !pending.flushScheduled else { return nil }
             pending.flushScheduled = true
@@ -124,11 +124,9 @@ final class StoredResponseTier: Sendable {
         }
         guard !batch.isEmpty else { return }
         let store = self.store
-        // Only responses rendered under the newest epoch in the batch can still be current (a change
-        // came after the others): one transaction, on a thread that may block.
-        let newest = batch.map(\.epoch).max() ?? 0
-        let current = batch.filter { $0.epoch == newest }.map(\.0)
-        let written = (try? await NIOThreadPool.singleton.runIfActive { (try? store.store(current, ifEpoch: newest)) ?? 0 }) ?? 0
+        // Each is stored only if its package hasn't changed since its render read the epoch: one
+        // transaction, on a thread that may block.
+        let written = (try? await NIOThreadPool.singleton.runIfActive { (try? store.store(batch)) ?? 0 }) ?? 0
         stored.increment(by: Int64(written))
         refused.increment(by: Int64(batch.count - written))
     }
