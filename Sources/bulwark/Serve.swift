@@ -69,6 +69,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Formats metadata only when a line is written (StreamLogHandler formats it on every set).
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label) }
         var logger = Logger(label: "bulwark")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         var configuration = ServerConfiguration()

@@ -37,6 +37,17 @@ import Testing
         #expect(limiter.take("a") != .allowed)
     }
 
+    /// A token's bucket key: the first 16 bytes of its SHA-256 in lower-case hex (the token itself is
+    /// never kept); only `Bearer` credentials have one.
+    @Test func aTokensBucketKeyIsItsHashedPrefix() {
+        // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+        #expect(RateLimitMiddleware<BulwarkRequestContext>.tokenKey("Bearer abc") == "ba7816bf8f01cfea414140de5dae2223")
+        #expect(RateLimitMiddleware<BulwarkRequestContext>.tokenKey("bearer abc") == "ba7816bf8f01cfea414140de5dae2223")
+        #expect(RateLimitMiddleware<BulwarkRequestContext>.tokenKey("Basic abc") == nil)
+        #expect(RateLimitMiddleware<BulwarkRequestContext>.tokenKey("Bearer ") == nil)
+        #expect(RateLimitMiddleware<BulwarkRequestContext>.tokenKey(nil) == nil)
+    }
+
     @Test func zeroRateTurnsTheLimitOff() {
         let limiter = RateLimiter(rate: 0, burst: 1)
         #expect(!limiter.isEnabled)

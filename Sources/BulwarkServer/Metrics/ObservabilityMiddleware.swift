@@ -60,7 +60,7 @@ struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
     /// `unmatched`, so random paths can't blow up the number of series.
     static func routeTemplate(_ endpoint: String?) -> String {
         guard let endpoint, !endpoint.isEmpty else { return "unmatched" }
-        guard endpoint.contains(":") else { return endpoint }
+        guard endpoint.utf8.contains(UInt8(ascii: ":")) else { return endpoint }
         // Endpoints are the router's own few strings: rewrite each once.
         if let known = routeTemplates.withLock({ $0[endpoint] }) { return known }
         let template = endpoint.split(separator: "/", omittingEmptySubsequences: false).map { part in
