@@ -300,5 +300,16 @@ public enum PostgresMigrations {
         // PostgreSQL database, and each keeps its own memory cache). Nothing to do here; kept in step.
         PostgresMigration(id: 9, name: "StoredResponses", statements: []),
         PostgresMigration(id: 10, name: "StoredResponsesPerPackageEpoch", statements: []),
+        PostgresMigration(id: 11, name: "ArchiveClaims", statements: [
+            """
+            CREATE TABLE archive_claims (
+                checksum TEXT NOT NULL,
+                holder TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (checksum, holder)
+            )
+            """,
+        ]),
     ]
 }

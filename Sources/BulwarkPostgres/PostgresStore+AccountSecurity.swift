@@ -337,6 +337,7 @@ extension PostgresStore {
         case recoveryCodes = 0x4257_0004
         case members = 0x4257_0005
         case invitations = 0x4257_0006
+        case archives = 0x4257_0007
     }
 
     /// Takes a transaction-scoped advisory lock on `name` in `space`: held until the transaction

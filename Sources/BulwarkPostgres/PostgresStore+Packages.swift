@@ -146,6 +146,39 @@ extension PostgresStore: PackagePolicyStore {
         return try await !rows("SELECT 1 FROM staged_releases WHERE state = 'pending' AND strpos(release, \(checksum)) > 0 LIMIT 1").isEmpty
     }
 
+    /// Under an advisory lock on the checksum: claims from any instance are serialised.
+    public func claimArchive(checksum: String, for purpose: ArchiveClaim, holder: String, at date: Date, expiresAt: Date) async throws -> Bool {
+        let logger = logger
+        return try await transaction { connection in
+            try await Self.lock(.archives, checksum, on: connection, logger: logger)
+            try await connection.all("DELETE FROM archive_claims WHERE checksum = \(checksum) AND expires_at <= \(Self.seconds(date))", logger)
+            switch purpose {
+            case .publish:
+                let removing = try await connection.all(
+                    "SELECT 1 FROM archive_claims WHERE checksum = \(checksum) AND purpose = 'removal' LIMIT 1", logger
+                )
+                if !removing.isEmpty { return false }
+            case .removal:
+                if try await !connection.all("SELECT 1 FROM releases WHERE checksum = \(checksum) LIMIT 1", logger).isEmpty { return false }
+                let staged = try await connection.all(
+                    "SELECT 1 FROM staged_releases WHERE state = 'pending' AND strpos(release, \(checksum)) > 0 LIMIT 1", logger
+                )
+                if !staged.isEmpty { return false }
+                if try await !connection.all("SELECT 1 FROM archive_claims WHERE checksum = \(checksum) LIMIT 1", logger).isEmpty { return false }
+            }
+            try await connection.all("""
+                INSERT INTO archive_claims (checksum, holder, purpose, expires_at)
+                VALUES (\(checksum), \(holder), \(purpose.rawValue), \(Self.seconds(expiresAt)))
+                ON CONFLICT (checksum, holder) DO UPDATE SET purpose = EXCLUDED.purpose, expires_at = EXCLUDED.expires_at
+                """, logger)
+            return true
+        }
+    }
+
+    public func releaseArchiveClaim(checksum: String, holder: String) async throws {
+        try await execute("DELETE FROM archive_claims WHERE checksum = \(checksum) AND holder = \(holder)")
+    }
+
     private static func stagedRelease(_ row: PostgresRow) throws -> StagedRelease {
         let (id, json, stateName, createdAt, expiresAt, decidedBy, decidedAt) = try row.decode(
             (String, String, String, Int64, Int64, String?, Int64?).self

@@ -54,4 +54,22 @@ extension MemoryStore: PackagePolicyStore {
         releasesByPackage.values.contains { $0.values.contains { $0.checksum == checksum } }
             || stagedReleases.values.contains { $0.state == .pending && $0.release.checksum == checksum }
     }
+
+    public func claimArchive(checksum: String, for purpose: ArchiveClaim, holder: String, at date: Date, expiresAt: Date) -> Bool {
+        var claims = archiveClaims[checksum, default: [:]].filter { $0.value.expiresAt > date }
+        defer { archiveClaims[checksum] = claims.isEmpty ? nil : claims }
+        switch purpose {
+        case .publish:
+            if claims.values.contains(where: { $0.purpose == .removal }) { return false }
+        case .removal:
+            if archiveInUse(checksum: checksum) || !claims.isEmpty { return false }
+        }
+        claims[holder] = (purpose, expiresAt)
+        return true
+    }
+
+    public func releaseArchiveClaim(checksum: String, holder: String) {
+        archiveClaims[checksum]?[holder] = nil
+        if archiveClaims[checksum]?.isEmpty == true { archiveClaims[checksum] = nil }
+    }
 }

@@ -15,6 +15,8 @@ public actor MemoryStore: ReleaseStore, AccountStore, TokenStore {
     var packagePolicies: [String: PackagePolicy] = [:]
     /// staged release id → staged release.
     var stagedReleases: [String: StagedRelease] = [:]
+    /// Archive claims by checksum, then holder.
+    var archiveClaims: [String: [String: (purpose: ArchiveClaim, expiresAt: Date)]] = [:]
     /// Yanks, tombstones and package audit logs (`MemoryStore+Lifecycle.swift`).
     var lifecycleState = MemoryLifecycleState()
     /// Package roles and invitations (`MemoryStore+Maintainers.swift`).

@@ -264,6 +264,17 @@ enum SQLiteMigrations {
 
             DROP TABLE read_epoch;
             """ + readDocumentTriggers(bump: nil)),
+        // Claims that keep a removal and a publish of the same archive bytes from overlapping
+        // (``PackagePolicyStore/claimArchive(checksum:for:holder:at:expiresAt:)``).
+        Migration(id: 11, name: "ArchiveClaims", sql: """
+            CREATE TABLE archive_claims (
+                checksum TEXT NOT NULL,
+                holder TEXT NOT NULL,
+                purpose TEXT NOT NULL,           -- publish | removal
+                expires_at INTEGER NOT NULL,
+                PRIMARY KEY (checksum, holder)
+            );
+            """),
     ]
 
     static let readDocumentTables = [

@@ -30,6 +30,23 @@ public protocol PackagePolicyStore: Sendable {
     /// Whether a release or a pending staged release (expired or not) uses the archive with this
     /// checksum: if neither does, nothing can serve or approve those bytes and they may be removed.
     func archiveInUse(checksum: String) async throws -> Bool
+    /// Claims the archive with this checksum under `holder` until `expiresAt`, atomically across
+    /// processes and instances, so that a removal and a publish of the same bytes never overlap:
+    /// - `.publish` is refused (false) while a removal claim exists;
+    /// - `.removal` is refused while the archive is in use (``archiveInUse(checksum:)``) or any
+    ///   other claim exists.
+    /// A claim whose expiry is at or before `date` counts as gone (its holder crashed).
+    func claimArchive(checksum: String, for purpose: ArchiveClaim, holder: String, at date: Date, expiresAt: Date) async throws -> Bool
+    /// Ends a claim; nothing happens if it is gone.
+    func releaseArchiveClaim(checksum: String, holder: String) async throws
+}
+
+/// Why an archive is claimed (``PackagePolicyStore/claimArchive(checksum:for:holder:at:expiresAt:)``).
+public enum ArchiveClaim: String, Sendable {
+    /// The bytes are being stored for a release or staged release that isn't in the database yet.
+    case publish
+    /// The bytes are being removed from the blob store.
+    case removal
 }
 
 extension PackagePolicyStore {

@@ -80,7 +80,7 @@ extension TableDumping {
 
 /// Tables left out of exports: rows that only matter for minutes, and rendered responses (SQLite's
 /// `read_documents` and its epoch), which the importing server renders again.
-public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_failures", "read_documents", "read_epoch", "read_package_epochs"]
+public let shortLivedTables: Set<String> = ["sessions", "challenges", "throttle_failures", "read_documents", "read_epoch", "read_package_epochs", "archive_claims"]
 
 /// `bulwark admin export DIR` / `import DIR`: the registry as files.
 ///

@@ -99,12 +99,43 @@ extension SQLiteStore: PackagePolicyStore {
     }
 
     public func archiveInUse(checksum: String) throws -> Bool {
+        try connection.locked { try archiveInUseUnlocked(checksum) }
+    }
+
+    private func archiveInUseUnlocked(_ checksum: String) throws -> Bool {
+        if try !connection.query("SELECT 1 FROM releases WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return true }
+        // A checksum is 64 hex digits: found in a staged release's JSON, it is (almost surely) its archive's.
+        return try !connection.query(
+            "SELECT 1 FROM staged_releases WHERE state = 'pending' AND instr(release, ?) > 0 LIMIT 1", [.text(checksum)]
+        ).isEmpty
+    }
+
+    /// One write transaction (`BEGIN IMMEDIATE`): claims on the same file, from any process, are
+    /// serialised by SQLite's write lock.
+    public func claimArchive(checksum: String, for purpose: ArchiveClaim, holder: String, at date: Date, expiresAt: Date) throws -> Bool {
+        try connection.transaction {
+            try connection.query("DELETE FROM archive_claims WHERE checksum = ? AND expires_at <= ?", [.text(checksum), .date(date)])
+            switch purpose {
+            case .publish:
+                let removing = try connection.query(
+                    "SELECT 1 FROM archive_claims WHERE checksum = ? AND purpose = 'removal' LIMIT 1", [.text(checksum)]
+                )
+                if !removing.isEmpty { return false }
+            case .removal:
+                if try archiveInUseUnlocked(checksum) { return false }
+                if try !connection.query("SELECT 1 FROM archive_claims WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return false }
+            }
+            try connection.query(
+                "INSERT OR REPLACE INTO archive_claims (checksum, holder, purpose, expires_at) VALUES (?, ?, ?, ?)",
+                [.text(checksum), .text(holder), .text(purpose.rawValue), .date(expiresAt)]
+            )
+            return true
+        }
+    }
+
+    public func releaseArchiveClaim(checksum: String, holder: String) throws {
         try connection.locked {
-            if try !connection.query("SELECT 1 FROM releases WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return true }
-            // A checksum is 64 hex digits: found in a staged release's JSON, it is (almost surely) its archive's.
-            return try !connection.query(
-                "SELECT 1 FROM staged_releases WHERE state = 'pending' AND instr(release, ?) > 0 LIMIT 1", [.text(checksum)]
-            ).isEmpty
+            try connection.query("DELETE FROM archive_claims WHERE checksum = ? AND holder = ?", [.text(checksum), .text(holder)])
         }
     }
 

@@ -226,19 +226,23 @@ struct PackageController<Context: RequestContext>: Sendable {
             method = "passkey '\(passkey.name)'"
         }
         let at = now()
-        guard try await storage.policies.decide(id: staged.id, from: .pending, to: .approved, by: account, at: at) else {
-            throw BulwarkError.conflict("version \(staged.release.version) of \(id) was decided already")
-        }
         var release = staged.release
         release.publishedAt = at
-        // The release and its `approved` event land together, or neither does.
-        let approval = await ReleaseLifecycleController<Context>.decisionEvent(
-            .approved, release, signedIn, method: method, storage: storage, ip: ip(context), at: at
-        )
-        do { try await storage.releases.insert(release, recording: approval) } catch {
-            // The version was published some other way meanwhile: leave the staged release undecided.
-            _ = try? await storage.policies.decide(id: staged.id, from: .approved, to: .pending, by: account, at: at)
-            throw error
+        // Between the decision and the insert neither a pending staged release nor a release uses
+        // the archive: a publish claim keeps a removal of the same bytes out of that moment.
+        try await storage.withArchivePublishClaim(checksum: release.checksum) {
+            guard try await storage.policies.decide(id: staged.id, from: .pending, to: .approved, by: account, at: at) else {
+                throw BulwarkError.conflict("version \(staged.release.version) of \(id) was decided already")
+            }
+            // The release and its `approved` event land together, or neither does.
+            let approval = await ReleaseLifecycleController<Context>.decisionEvent(
+                .approved, release, signedIn, method: method, storage: storage, ip: ip(context), at: at
+            )
+            do { try await storage.releases.insert(release, recording: approval) } catch {
+                // The version was published some other way meanwhile: leave the staged release undecided.
+                _ = try? await storage.policies.decide(id: staged.id, from: .approved, to: .pending, by: account, at: at)
+                throw error
+            }
         }
         readCache.invalidate(package: id.canonicalKey)
         if !release.repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }

@@ -198,9 +198,10 @@ struct ReleaseLifecycleController<Context: RequestContext>: Sendable {
         }
         invalidate(release)
         if !release.repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
-        // Content addressed: the archive goes only when nothing else uses the same bytes.
-        if !deleted.archiveStillReferenced, let blobs = storage.blobs as? any RemovableBlobStore {
-            do { try await blobs.removeBlob(checksum: release.checksum) } catch {
+        // Content addressed: the archive goes only when nothing else uses the same bytes, checked
+        // again under a removal claim (a publish of the same bytes may be under way).
+        if !deleted.archiveStillReferenced {
+            do { try await storage.removeArchiveIfUnused(checksum: release.checksum) } catch {
                 context.logger.warning("a deleted release's archive couldn't be removed", metadata: ["checksum": "\(release.checksum)"])
             }
         }

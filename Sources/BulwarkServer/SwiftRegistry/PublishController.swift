@@ -102,14 +102,20 @@ struct PublishController<Context: RequestContext>: Sendable {
             publisher: publisher.account
         )
         let checksum = upload.archiveChecksum
-        try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
-        committed = true
-        if policy.publishing == .approval {
-            // The staged row and its `staged` event: one transaction, like a publish.
-            return try await stage(release, recording: use(.staged, release, publisher, context, detail: "waiting for approval"), request: request, context: context)
+        // Under a publish claim on the archive: a removal of the same bytes (a deleted release's)
+        // can't run between storing them and inserting the row that uses them.
+        let staged: Response? = try await storage.withArchivePublishClaim(checksum: checksum) {
+            try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
+            committed = true
+            if policy.publishing == .approval {
+                // The staged row and its `staged` event: one transaction, like a publish.
+                return try await stage(release, recording: use(.staged, release, publisher, context, detail: "waiting for approval"), request: request, context: context)
+            }
+            // The release and its `published` event: one transaction, so one commit to sync.
+            try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
+            return nil
         }
-        // The release and its `published` event: one transaction, so one commit to sync.
-        try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
+        if let staged { return staged }
         readCache.invalidate(package: id.canonicalKey)
         if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])
