@@ -131,6 +131,25 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// ``transaction(_:)`` with a commit that doesn't sync (`synchronous=NORMAL` for it: in WAL
+    /// mode a crash of the machine can lose that commit, never corrupt anything, and the next
+    /// synced commit syncs it too); `synchronous=FULL` is restored after it.
+    func unsyncedTransaction<T>(_ body: () throws -> T) throws -> T {
+        try locked {
+            try exec("PRAGMA synchronous=NORMAL")
+            defer { try? exec("PRAGMA synchronous=FULL") }
+            try exec("BEGIN IMMEDIATE")
+            do {
+                let result = try body()
+                try exec("COMMIT")
+                return result
+            } catch {
+                try? exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     func exec(_ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(db, sql, nil, nil, &error) == SQLITE_OK else {

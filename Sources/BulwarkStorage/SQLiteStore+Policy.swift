@@ -99,10 +99,10 @@ extension SQLiteStore: PackagePolicyStore {
     }
 
     public func archiveInUse(checksum: String) throws -> Bool {
-        try connection.locked { try archiveInUseUnlocked(checksum) }
+        try connection.locked { try archiveInUseUnlocked(checksum, on: connection) }
     }
 
-    private func archiveInUseUnlocked(_ checksum: String) throws -> Bool {
+    private func archiveInUseUnlocked(_ checksum: String, on connection: SQLiteConnection) throws -> Bool {
         if try !connection.query("SELECT 1 FROM releases WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return true }
         // A checksum is 64 hex digits: found in a staged release's JSON, it is (almost surely) its archive's.
         return try !connection.query(
@@ -111,9 +111,13 @@ extension SQLiteStore: PackagePolicyStore {
     }
 
     /// One write transaction (`BEGIN IMMEDIATE`): claims on the same file, from any process, are
-    /// serialised by SQLite's write lock.
+    /// serialised by SQLite's write lock. The commit doesn't sync: a claim is worth nothing after
+    /// a crash of the machine (its holder is gone too), and a publish shouldn't pay two more syncs
+    /// for its claim. On the main connection: its mutex orders this process's claims and publishes
+    /// without SQLite's busy-wait sleeps (a second connection measured 40 % fewer publishes/s with
+    /// 16 clients).
     public func claimArchive(checksum: String, for purpose: ArchiveClaim, holder: String, at date: Date, expiresAt: Date) throws -> Bool {
-        try connection.transaction {
+        try connection.unsyncedTransaction {
             try connection.query("DELETE FROM archive_claims WHERE checksum = ? AND expires_at <= ?", [.text(checksum), .date(date)])
             switch purpose {
             case .publish:
@@ -122,7 +126,7 @@ extension SQLiteStore: PackagePolicyStore {
                 )
                 if !removing.isEmpty { return false }
             case .removal:
-                if try archiveInUseUnlocked(checksum) { return false }
+                if try archiveInUseUnlocked(checksum, on: connection) { return false }
                 if try !connection.query("SELECT 1 FROM archive_claims WHERE checksum = ? LIMIT 1", [.text(checksum)]).isEmpty { return false }
             }
             try connection.query(
@@ -134,7 +138,7 @@ extension SQLiteStore: PackagePolicyStore {
     }
 
     public func releaseArchiveClaim(checksum: String, holder: String) throws {
-        try connection.locked {
+        try connection.unsyncedTransaction {
             try connection.query("DELETE FROM archive_claims WHERE checksum = ? AND holder = ?", [.text(checksum), .text(holder)])
         }
     }

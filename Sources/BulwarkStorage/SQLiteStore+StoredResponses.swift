@@ -74,6 +74,8 @@ extension SQLiteStore: StoredResponseStore {
         return Int(rows.first?.first?.int ?? 0)
     }
 
+    /// The second read-write connection, which doesn't sync on commit (stored responses can be
+    /// rendered again).
     func responseWriter() throws -> SQLiteConnection {
         if let open = responseWriterConnection.withLock({ $0 }) { return open }
         let opened = try SQLiteConnection(path: path, durable: false)
