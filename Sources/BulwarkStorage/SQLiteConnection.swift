@@ -118,16 +118,19 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in an immediate transaction, committing if it returns and rolling back if it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try locked {
-            try exec("BEGIN IMMEDIATE")
-            do {
-                let result = try body()
-                try exec("COMMIT")
-                return result
-            } catch {
-                try? exec("ROLLBACK")
-                throw error
-            }
+        try locked { try immediateTransaction(body) }
+    }
+
+    /// BEGIN IMMEDIATE … COMMIT, or ROLLBACK if `body` throws; the caller holds the connection.
+    private func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try exec("COMMIT")
+            return result
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
         }
     }
 
@@ -138,15 +141,7 @@ final class SQLiteConnection: @unchecked Sendable {
         try locked {
             try exec("PRAGMA synchronous=NORMAL")
             defer { try? exec("PRAGMA synchronous=FULL") }
-            try exec("BEGIN IMMEDIATE")
-            do {
-                let result = try body()
-                try exec("COMMIT")
-                return result
-            } catch {
-                try? exec("ROLLBACK")
-                throw error
-            }
+            return try immediateTransaction(body)
         }
     }
 
