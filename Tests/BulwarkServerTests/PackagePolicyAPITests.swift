@@ -256,6 +256,14 @@ import Testing
             let (approvedStatus, approvedFile) = try await stageDistinct("1.2.0")
             let (sharedStatus, sharedFile) = try await stageDistinct("1.3.0", sameBytesAs: "1.0.0")
             #expect(rejectedFile != approvedFile)
+            // Another archive for a version already waiting: 409, and its bytes are not kept.
+            let refusedArchive = try Archives.package(root: "mona.pkg", files: [
+                "Package.swift": "// swift-tools-version:5.9\nimport PackageDescription\nlet package = Package(name: \"Pkg\")\n",
+                "Sources/Pkg/Pkg.swift": "public let refused = true\n",
+            ])
+            let refused = try await client.publish("/mona/pkg/1.1.0", PublishBody(archive: refusedArchive), token: token)
+            #expect(refused.status == .conflict)
+            #expect(try await !registry.storage.blobs.exists(checksum: sha256Hex(refusedArchive)), "a refused publish's archive must not stay")
 
             #expect(try await mona.send(.post, rejectedStatus + "/reject").status == .ok)
             #expect(!FileManager.default.fileExists(atPath: rejectedFile.path), "a rejected release's archive must be removed")

@@ -74,10 +74,11 @@ import Testing
             #expect(zip.status == .ok)
             #expect(sha256Hex(Array(zip.body.readableBytesView)) == sha256Hex(archives[winner]))
         }
-        // Losers that got as far as the blob store may leave their (content-addressed) archive behind,
-        // but never a temporary file, and the winner's archive is there.
+        // Losers that got as far as the blob store remove their archive again: only the winner's is
+        // left, and no temporary file.
         #expect(files(registry, under: "tmp").isEmpty, "\(files(registry, under: "tmp"))")
         #expect(try await registry.storage.blobs.exists(checksum: release.checksum))
+        #expect(files(registry, under: "sha256").count == 1, "\(files(registry, under: "sha256"))")
     }
 
     @Test func concurrentPublishesOfDifferentVersionsAllSucceed() async throws {

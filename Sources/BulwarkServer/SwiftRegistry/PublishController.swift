@@ -104,18 +104,29 @@ struct PublishController<Context: RequestContext>: Sendable {
         let checksum = upload.archiveChecksum
         // Under a publish claim on the archive: a removal of the same bytes (a deleted release's)
         // can't run between storing them and inserting the row that uses them.
-        let staged: Response? = try await storage.withArchivePublishClaim(checksum: checksum) {
-            try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
-            committed = true
-            if policy.publishing == .approval {
-                // The staged row and its `staged` event: one transaction, like a publish.
-                return try await stage(release, recording: use(.staged, release, publisher, context, detail: "waiting for approval"), request: request, context: context)
+        let staged: Response?
+        do {
+            staged = try await storage.withArchivePublishClaim(checksum: checksum) {
+                try await storage.blobs.commit(temporaryFile: temporaryFile, checksum: checksum)
+                committed = true
+                if policy.publishing == .approval {
+                    // The staged row and its `staged` event: one transaction, like a publish.
+                    return try await stage(release, recording: use(.staged, release, publisher, context, detail: "waiting for approval"), request: request, context: context)
+                }
+                // The release and its `published` event: one transaction, so one commit to sync.
+                try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
+                return nil
             }
-            // The release and its `published` event: one transaction, so one commit to sync.
-            try await storage.releases.insert(release, recording: use(.published, release, publisher, context))
-            return nil
+        } catch {
+            // Stored but not inserted (a lost race for the version): the archive goes unless
+            // something else uses the same bytes.
+            if committed { await removeIfUnused(checksum, context) }
+            throw error
         }
-        if let staged { return staged }
+        if let staged {
+            if staged.status.code >= 300 { await removeIfUnused(checksum, context) }
+            return staged
+        }
         readCache.invalidate(package: id.canonicalKey)
         if !repositoryURLs.isEmpty { readCache.invalidate(package: "/identifiers") }
         context.logger.info("published", metadata: ["package": "\(id)", "version": "\(version)", "account": "\(publisher.account)"])
@@ -124,6 +135,14 @@ struct PublishController<Context: RequestContext>: Sendable {
         headers[.location] = paths.releaseURL(paths.baseURL(for: request), id, version)
         headers[.contentVersion] = "1"
         return Response(status: .created, headers: headers)
+    }
+
+    /// Removes an archive this publish stored but no row uses (the claims make that safe against
+    /// a concurrent publish of the same bytes); a failure only leaves an unreferenced file.
+    func removeIfUnused(_ checksum: String, _ context: Context) async {
+        do { try await storage.removeArchiveIfUnused(checksum: checksum) } catch {
+            context.logger.warning("a refused publish's archive couldn't be removed", metadata: ["checksum": "\(checksum)"])
+        }
     }
 
     /// `publishing: approval`: the release waits, invisible to consumers, for an owner's approval;
