@@ -1,3 +1,4 @@
+import BulwarkAuth
 import Crypto
 import Foundation
 import HTTPTypes
@@ -36,14 +37,7 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     static func tokenKey(_ authorization: String?) -> String? {
         guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return nil }
         let digest = SHA256.hash(data: Array(authorization.utf8.dropFirst(7)))
-        let hex = Array("0123456789abcdef".utf8)
-        var key = [UInt8]()
-        key.reserveCapacity(32)
-        for byte in digest.prefix(16) {
-            key.append(hex[Int(byte >> 4)])
-            key.append(hex[Int(byte & 0x0f)])
-        }
-        return String(decoding: key, as: UTF8.self)
+        return Array(digest.prefix(16)).hexString
     }
 
     static func tooMany(_ wait: Double, _ detail: String) -> Response {
